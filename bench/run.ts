@@ -1,0 +1,94 @@
+// `npm run bench`: start-up and round-trip numbers of the real stack, printed, never asserted.
+// Starts its own PostgreSQL and Temporal dev server on free ports in a temp folder.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { createActivities } from '../activities/index.js';
+import { createPool } from '../db/client.js';
+import { runMigrations } from '../db/migrate.js';
+import { getFreePort } from '../src/infra/ports.js';
+import { startEmbeddedPostgres } from '../src/infra/postgres.js';
+import { startTemporalDevServer } from '../src/infra/temporal.js';
+import { ensureTools } from '../src/infra/tools.js';
+import { WORKFLOWS_PATH } from '../src/worker.js';
+import { smokeWorkflow } from '../workflows/index.js';
+
+const ROUND_TRIPS = 100;
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  const result = await fn();
+  console.log(`${label.padEnd(44)} ${(performance.now() - t0).toFixed(0).padStart(7)} ms`);
+  return result;
+}
+
+async function main() {
+  ensureTools();
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'rexera-bench-'));
+  fs.chmodSync(root, 0o755);
+  console.log('progress: starting PostgreSQL and Temporal, then timing round trips ...\n');
+  const pg = await timed('PostgreSQL first start (initdb + start)', async () =>
+    startEmbeddedPostgres({
+      dataDir: path.join(root, 'pg'),
+      port: await getFreePort(),
+      database: 'bench',
+    }),
+  );
+  const temporal = await timed('Temporal dev server start (in-memory)', async () =>
+    startTemporalDevServer({ port: await getFreePort(), namespace: 'default' }),
+  );
+  const pool = createPool(pg.url);
+  try {
+    await timed('migrations on an empty database', () => runMigrations(pg.url));
+    await timed('migrations again (nothing to do)', () => runMigrations(pg.url));
+
+    const taskQueue = `bench-${randomUUID()}`;
+    const nativeConnection = await NativeConnection.connect({ address: temporal.address });
+    const worker = await timed('worker create (bundles workflow code)', () =>
+      Worker.create({
+        connection: nativeConnection,
+        taskQueue,
+        workflowsPath: WORKFLOWS_PATH,
+        activities: createActivities({ pool }),
+      }),
+    );
+    const connection = await Connection.connect({ address: temporal.address });
+    const client = new Client({ connection });
+    const samples: number[] = [];
+    await worker.runUntil(async () => {
+      for (let i = 0; i < ROUND_TRIPS; i++) {
+        const t0 = performance.now();
+        await client.workflow.execute(smokeWorkflow, {
+          taskQueue,
+          workflowId: `bench-${randomUUID()}`,
+          args: [{}],
+        });
+        samples.push(performance.now() - t0);
+      }
+    });
+    samples.sort((a, b) => a - b);
+    console.log(
+      `${`workflow start -> result, n=${ROUND_TRIPS}`.padEnd(44)} p50 ${percentile(samples, 50).toFixed(1)} ms, p95 ${percentile(samples, 95).toFixed(1)} ms, max ${samples.at(-1)!.toFixed(1)} ms`,
+    );
+    await connection.close();
+    await nativeConnection.close();
+  } finally {
+    await pool.end();
+    await temporal.stop();
+    await pg.stop();
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error('[bench]', err);
+  process.exit(1);
+});

@@ -1,0 +1,93 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** The repository root (config paths are relative to it, whatever the working directory). */
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const port = z.coerce.number().int().min(1).max(65535);
+const optionalUrl = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .pipe(z.string().url().optional())
+  .optional();
+
+/**
+ * Every setting the project reads from the environment, in one place. Each has a safe
+ * local default; the embedded Postgres and Temporal start only where no URL is given.
+ */
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  /** Log verbosity of our own processes. */
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** Port and interface of the HTTP API. */
+  PORT: port.default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  /** An existing PostgreSQL database; unset means the embedded one. */
+  DATABASE_URL: optionalUrl,
+  /** Port of the embedded PostgreSQL (not 5432, which a system server may hold). */
+  EMBEDDED_PG_PORT: port.default(54329),
+  /** Database name the embedded PostgreSQL serves. */
+  EMBEDDED_PG_DATABASE: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/)
+    .default('rexera'),
+  /** An existing Temporal frontend (host:port); unset means the embedded dev server. */
+  TEMPORAL_ADDRESS: z
+    .string()
+    .trim()
+    .transform((v) => (v === '' ? undefined : v))
+    .pipe(
+      z
+        .string()
+        .regex(/^[^\s:]+:\d+$/, 'must be host:port')
+        .optional(),
+    )
+    .optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('rexera-workflows'),
+  /** Ports of the embedded Temporal dev server and its Web UI. */
+  TEMPORAL_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  /** Where embedded services keep their data (survives restarts). */
+  DATA_DIR: z.string().min(1).default('.data'),
+  /** The n8n webhook that receives task dispatches (later issue). */
+  N8N_WEBHOOK_URL: optionalUrl,
+});
+
+export type Config = Readonly<z.infer<typeof configSchema>> & {
+  /** DATA_DIR resolved against the project root. */
+  readonly dataDir: string;
+};
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses a set of environment variables; throws a ConfigError naming every bad variable. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const result = configSchema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues
+      .map((i) => `  ${i.path.join('.')}: ${i.message}`)
+      .join('\n');
+    throw new ConfigError(`Invalid configuration:\n${problems}`);
+  }
+  const c = result.data;
+  return Object.freeze({
+    ...c,
+    dataDir: path.resolve(PROJECT_ROOT, c.DATA_DIR),
+  });
+}
+
+let cached: Config | undefined;
+
+/** The process's configuration, parsed once from process.env on first use. */
+export function getConfig(): Config {
+  cached ??= parseConfig(process.env);
+  return cached;
+}

@@ -1,0 +1,71 @@
+import { fileURLToPath } from 'node:url';
+import {
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  Worker,
+  type WorkerOptions,
+} from '@temporalio/worker';
+import { createActivities } from '../activities/index.js';
+import { createPool } from '../db/client.js';
+import { getConfig } from './config.js';
+import { createLogger } from './infra/log.js';
+import { runIfMain } from './infra/main.js';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+export interface WorkerSettings {
+  databaseUrl: string;
+  temporalAddress: string;
+  namespace: string;
+  taskQueue: string;
+}
+
+/** Builds the worker (not yet running) and what it holds open. */
+export async function createWorker(
+  settings: WorkerSettings,
+  extra: Partial<WorkerOptions> = {},
+): Promise<{ worker: Worker; close: () => Promise<void> }> {
+  const pool = createPool(settings.databaseUrl);
+  const connection = await NativeConnection.connect({ address: settings.temporalAddress });
+  const worker = await Worker.create({
+    connection,
+    namespace: settings.namespace,
+    taskQueue: settings.taskQueue,
+    workflowsPath: WORKFLOWS_PATH,
+    activities: createActivities({ pool }),
+    ...extra,
+  });
+  return {
+    worker,
+    close: async () => {
+      await connection.close();
+      await pool.end();
+    },
+  };
+}
+
+async function main() {
+  const config = getConfig();
+  const log = createLogger('worker');
+  // The SDK's INFO level prints the whole workflow bundle report; keep it for LOG_LEVEL=debug.
+  Runtime.install({ logger: new DefaultLogger(config.LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN') });
+  if (!config.DATABASE_URL || !config.TEMPORAL_ADDRESS) {
+    throw new Error('DATABASE_URL and TEMPORAL_ADDRESS must be set (`npm start` sets both).');
+  }
+  const { worker, close } = await createWorker({
+    databaseUrl: config.DATABASE_URL,
+    temporalAddress: config.TEMPORAL_ADDRESS,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+  });
+  // worker.run() handles SIGINT/SIGTERM itself: it drains, then resolves.
+  log.info(
+    `polling task queue ${config.TEMPORAL_TASK_QUEUE} in namespace ${config.TEMPORAL_NAMESPACE}`,
+  );
+  await worker.run();
+  await close();
+  log.info('stopped');
+}
+
+runIfMain(import.meta.url, 'worker', main);

@@ -1,0 +1,206 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../src/config.js';
+import { getFreePort } from '../../src/infra/ports.js';
+import { TEMPORAL_CLI } from '../../src/infra/tools.js';
+import { smokeWorkflow } from '../../workflows/index.js';
+import { tempDataDir } from '../helpers/embedded.js';
+
+/** Every process whose environment carries this DATA_DIR: what `npm start` started. */
+function processesOf(dataDir: string): number[] {
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const env = fs.readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
+      if (env.includes(`DATA_DIR=${dataDir}`)) pids.push(Number(entry));
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+  return pids;
+}
+
+interface Stack {
+  child: ChildProcess;
+  output: () => string;
+}
+
+async function start(env: NodeJS.ProcessEnv): Promise<Stack> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(PROJECT_ROOT, 'src/start.ts')],
+    {
+      cwd: PROJECT_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (out.includes('Press Ctrl-C to stop.')) {
+        clearInterval(timer);
+        resolve();
+      } else if (child.exitCode !== null) {
+        clearInterval(timer);
+        reject(new Error(`npm start exited early:\n${out}`));
+      }
+    }, 200);
+  });
+  return { child, output: () => out };
+}
+
+async function interrupt(stack: Stack): Promise<number | null> {
+  const exited = new Promise<number | null>((r) => stack.child.once('exit', (code) => r(code)));
+  stack.child.kill('SIGINT');
+  return exited;
+}
+
+describe('npm start', () => {
+  const data = tempDataDir('stack');
+  let running: Stack | undefined;
+  afterAll(async () => {
+    if (running && running.child.exitCode === null) await interrupt(running);
+    data.remove();
+  });
+
+  it(
+    'brings the stack up, stops it all on Ctrl-C, and a second start reuses the data',
+    { timeout: 300_000 },
+    async () => {
+      const ports = {
+        PORT: await getFreePort(),
+        EMBEDDED_PG_PORT: await getFreePort(),
+        TEMPORAL_PORT: await getFreePort(),
+        TEMPORAL_UI_PORT: await getFreePort(),
+      };
+      const env = {
+        ...process.env,
+        ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+        DATA_DIR: data.dir,
+        DATABASE_URL: '',
+        TEMPORAL_ADDRESS: '',
+        TEMPORAL_TASK_QUEUE: `stack-${randomUUID()}`,
+      };
+      const api = `http://127.0.0.1:${ports.PORT}`;
+      const temporalAddress = `127.0.0.1:${ports.TEMPORAL_PORT}`;
+
+      // First start: everything up, URLs printed.
+      running = await start(env);
+      expect(running.output()).toContain(`API          ${api}`);
+      expect(running.output()).toContain(`Temporal UI  http://127.0.0.1:${ports.TEMPORAL_UI_PORT}`);
+      expect((await fetch(`${api}/health`)).status).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${ports.TEMPORAL_UI_PORT}/`)).status).toBe(200);
+      const attributes = execFileSync(TEMPORAL_CLI, [
+        'operator',
+        'search-attribute',
+        'list',
+        '--address',
+        temporalAddress,
+      ]).toString();
+      for (const [name, type] of [
+        ['RexeraWorkflowType', 'Keyword'],
+        ['RexeraStatus', 'Keyword'],
+        ['RexeraSlaLevel', 'Keyword'],
+        ['RexeraCurrentTask', 'Keyword'],
+        ['RexeraClientId', 'Keyword'],
+        ['RexeraDueAt', 'Datetime'],
+      ]) {
+        expect(attributes).toMatch(new RegExp(`${name}\\s+${type}`));
+      }
+
+      // The worker runs workflows; leave a row and a workflow behind to find after a restart.
+      const workflowId = `stack-smoke-${randomUUID()}`;
+      const connection = await Connection.connect({ address: temporalAddress });
+      expect(
+        await new Client({ connection }).workflow.execute(smokeWorkflow, {
+          taskQueue: env.TEMPORAL_TASK_QUEUE,
+          workflowId,
+          args: [{}],
+        }),
+      ).toBe('smoke ok (none)');
+      await connection.close();
+      const password = fs.readFileSync(
+        path.join(data.dir, 'postgres', 'superuser-password'),
+        'utf8',
+      );
+      const dbUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${ports.EMBEDDED_PG_PORT}/rexera`;
+      const db = new pg.Client({ connectionString: dbUrl });
+      await db.connect();
+      await db.query(`INSERT INTO clients (name) VALUES ('Kept across restarts')`);
+      await db.end();
+
+      // Ctrl-C: exit 0, nothing left running.
+      expect(processesOf(data.dir).length).toBeGreaterThanOrEqual(4);
+      expect(await interrupt(running)).toBe(0);
+      expect(running.output()).toContain('postgres stopped');
+      expect(processesOf(data.dir)).toEqual([]);
+
+      // Second start: same database rows, same Temporal history.
+      running = await start(env);
+      const db2 = new pg.Client({ connectionString: dbUrl });
+      await db2.connect();
+      const { rows } = await db2.query(
+        `SELECT name FROM clients WHERE name = 'Kept across restarts'`,
+      );
+      await db2.end();
+      expect(rows).toHaveLength(1);
+      const connection2 = await Connection.connect({ address: temporalAddress });
+      const described = await new Client({ connection: connection2 }).workflow
+        .getHandle(workflowId)
+        .describe();
+      await connection2.close();
+      expect(described.status.name).toBe('COMPLETED');
+
+      expect(await interrupt(running)).toBe(0);
+      expect(processesOf(data.dir)).toEqual([]);
+    },
+  );
+
+  it('names the port when the API port is taken', { timeout: 300_000 }, async () => {
+    const blocker = (await import('node:net')).createServer();
+    const port = await getFreePort();
+    await new Promise<void>((r) => blocker.listen(port, '127.0.0.1', r));
+    const other = tempDataDir('stack-busy');
+    try {
+      const env = {
+        ...process.env,
+        PORT: String(port),
+        EMBEDDED_PG_PORT: String(await getFreePort()),
+        TEMPORAL_PORT: String(await getFreePort()),
+        TEMPORAL_UI_PORT: String(await getFreePort()),
+        DATA_DIR: other.dir,
+        DATABASE_URL: '',
+        TEMPORAL_ADDRESS: '',
+      };
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', path.join(PROJECT_ROOT, 'src/start.ts')],
+        {
+          cwd: PROJECT_ROOT,
+          env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      const code = await new Promise<number | null>((r) => child.once('exit', r));
+      expect(code).toBe(1);
+      expect(out).toContain(`Port ${port} (API) is already in use`);
+      expect(out).toContain('set PORT to another port');
+      expect(processesOf(other.dir)).toEqual([]);
+    } finally {
+      blocker.close();
+      other.remove();
+    }
+  });
+});
