@@ -31,15 +31,23 @@ export async function assertPortFree(
   if (!(await canListen(port, host))) throw new PortInUseError(port, what, setting);
 }
 
-/** A port nothing listens on right now (the OS picks it). */
-export function getFreePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen({ port: 0, host }, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
+/**
+ * A port nothing listens on right now, for tests and benchmarks. Picked below the kernel's
+ * ephemeral range (32768+ on Linux), where servers asked for "any port" (the Temporal dev
+ * server's HTTP and metrics ports) and outgoing connections get theirs, so a port handed
+ * out here is not taken by one of those before its owner binds it.
+ */
+export async function getFreePort(host = '127.0.0.1'): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (handedOut.has(port)) continue;
+    if (await canListen(port, host)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error('No free port found between 20000 and 32000');
 }
+
+/** Ports this process already handed out (they may not be bound yet). */
+const handedOut = new Set<number>();
