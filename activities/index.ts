@@ -1,9 +1,13 @@
 import type pg from 'pg';
+import { createDb } from '../db/client.js';
+import { createDatabaseActivities } from './database.js';
+import { createN8nActivities, type N8nDeps } from './n8n.js';
 
 /** What the activities need from the worker process. */
 export interface ActivityDeps {
   /** Pool of the business database (Postgres). */
   pool: pg.Pool;
+  n8n: N8nDeps;
 }
 
 /**
@@ -12,6 +16,8 @@ export interface ActivityDeps {
  */
 export function createActivities(deps: ActivityDeps) {
   return {
+    ...createDatabaseActivities(createDb(deps.pool)),
+    ...createN8nActivities(deps.n8n),
     /** Confirms the worker reaches the business database. */
     async pingDatabase(): Promise<boolean> {
       await deps.pool.query('SELECT 1');

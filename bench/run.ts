@@ -17,6 +17,8 @@ import { WORKFLOWS_PATH } from '../src/worker.js';
 import { smokeWorkflow } from '../workflows/index.js';
 
 const ROUND_TRIPS = 100;
+/** The smoke workflow dispatches nothing. */
+const UNUSED_N8N = { webhookUrl: 'http://127.0.0.1:9/', callbackUrl: 'http://127.0.0.1:9/' };
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -57,7 +59,7 @@ async function main() {
         connection: nativeConnection,
         taskQueue,
         workflowsPath: WORKFLOWS_PATH,
-        activities: createActivities({ pool }),
+        activities: createActivities({ pool, n8n: UNUSED_N8N }),
       }),
     );
     const connection = await Connection.connect({ address: temporal.address });

@@ -52,8 +52,10 @@ export const configSchema = z.object({
   TEMPORAL_UI_PORT: port.default(8233),
   /** Where embedded services keep their data (survives restarts). */
   DATA_DIR: z.string().min(1).default('.data'),
-  /** The n8n webhook that receives task dispatches (later issue). */
-  N8N_WEBHOOK_URL: optionalUrl,
+  /** The n8n webhook that receives task dispatches. */
+  N8N_WEBHOOK_URL: z.string().url().default('http://127.0.0.1:5678/webhook/rexera-task'),
+  /** How n8n reaches this API (the callback address sent with every dispatch). */
+  API_PUBLIC_URL: z.string().url().default('http://127.0.0.1:3000'),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>> & {

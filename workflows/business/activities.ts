@@ -1,0 +1,29 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../../activities/index.js';
+
+// One proxy per timeout/retry profile.
+
+/** Database writes: quick, and retried for as long as it takes (an outage must not fail a workflow). */
+export const db = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+  },
+});
+
+/**
+ * Dispatch to n8n: 5xx and network errors retry with backoff for up to an hour;
+ * a 4xx (DispatchRejectedError) fails at once.
+ */
+export const n8n = proxyActivities<Activities>({
+  startToCloseTimeout: '20 seconds',
+  scheduleToCloseTimeout: '1 hour',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    nonRetryableErrorTypes: ['DispatchRejectedError'],
+  },
+});

@@ -1,0 +1,148 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { z } from 'zod';
+import { CHANNELS, INBOUND_KINDS } from '../definitions/index.js';
+
+// Messages the business workflow handles. The API imports these same constants and
+// schemas, so names and payload rules cannot drift between sender and receiver.
+
+const jsonObject = z.record(z.string(), z.unknown());
+
+/** What n8n reports for one dispatched task execution. */
+export const taskOutcomeSchema = z.discriminatedUnion('status', [
+  z.strictObject({
+    taskExecutionId: z.uuid(),
+    attempt: z.number().int().min(1),
+    status: z.literal('COMPLETED'),
+    output: jsonObject,
+  }),
+  z.strictObject({
+    taskExecutionId: z.uuid(),
+    attempt: z.number().int().min(1),
+    status: z.literal('FAILED'),
+    error: z.strictObject({
+      message: z.string().min(1).max(4000),
+      retryable: z.boolean(),
+      code: z.string().max(200).optional(),
+    }),
+  }),
+  z.strictObject({
+    taskExecutionId: z.uuid(),
+    attempt: z.number().int().min(1),
+    status: z.literal('NEEDS_HUMAN'),
+    reason: z.string().min(1).max(4000),
+  }),
+]);
+export type TaskOutcome = z.infer<typeof taskOutcomeSchema>;
+
+/**
+ * applied: it changed the workflow. duplicate: the same outcome was already applied, so
+ * nothing happened. stale: it is for an older attempt or a task that already finished.
+ */
+export type DeliveryResult = 'applied' | 'duplicate' | 'stale';
+
+export interface TaskOutcomeAnswer {
+  result: DeliveryResult;
+  taskExecutionId: string;
+  message: string;
+}
+
+export const ESCALATION_ACTIONS = ['RETRY', 'COMPLETE', 'SKIP', 'CANCEL_WORKFLOW'] as const;
+
+/** An HIL decision on an open escalation. */
+export const escalationResolutionSchema = z.discriminatedUnion('action', [
+  z.strictObject({
+    escalationId: z.uuid(),
+    userId: z.uuid(),
+    action: z.literal('RETRY'),
+    note: z.string().max(4000).optional(),
+    /** Another agent for the new attempt. */
+    agent: z.string().min(1).max(100).optional(),
+    /** Another channel for the new attempt. */
+    channel: z.enum(CHANNELS).optional(),
+  }),
+  z.strictObject({
+    escalationId: z.uuid(),
+    userId: z.uuid(),
+    action: z.literal('COMPLETE'),
+    note: z.string().max(4000).optional(),
+    /** The result, as the agent would have reported it. */
+    output: jsonObject,
+  }),
+  z.strictObject({
+    escalationId: z.uuid(),
+    userId: z.uuid(),
+    action: z.literal('SKIP'),
+    note: z.string().min(1).max(4000),
+  }),
+  z.strictObject({
+    escalationId: z.uuid(),
+    userId: z.uuid(),
+    action: z.literal('CANCEL_WORKFLOW'),
+    note: z.string().min(1).max(4000),
+  }),
+]);
+export type EscalationResolution = z.infer<typeof escalationResolutionSchema>;
+
+export interface ResolutionAnswer {
+  result: 'applied' | 'duplicate';
+  escalationId: string;
+  message: string;
+}
+
+/** An inbound document (the HOA's documents, the lender's payoff statement). */
+export const documentReceivedSchema = z.strictObject({
+  /** Chosen by the sender and reused on a retry: it is the document row's ID. */
+  documentId: z.uuid(),
+  kind: z.enum(INBOUND_KINDS),
+  filename: z.string().min(1).max(500),
+  storageUrl: z.string().min(1).max(2000),
+  mimeType: z.string().max(200).optional(),
+  fileSizeBytes: z.number().int().min(0).optional(),
+  source: z.string().max(100).optional(),
+  metadata: jsonObject.optional(),
+});
+export type DocumentReceived = z.infer<typeof documentReceivedSchema>;
+
+export interface DocumentAnswer {
+  result: 'applied' | 'duplicate';
+  documentId: string;
+  message: string;
+}
+
+export const taskOutcomeUpdate = defineUpdate<TaskOutcomeAnswer, [TaskOutcome]>('taskOutcome');
+/** The durable fallback when no worker is up to complete the Update: same payload, same dedupe. */
+export const taskOutcomeSignal = defineSignal<[TaskOutcome]>('taskOutcomeSignal');
+export const resolveEscalationUpdate = defineUpdate<ResolutionAnswer, [EscalationResolution]>(
+  'resolveEscalation',
+);
+export const documentReceivedUpdate = defineUpdate<DocumentAnswer, [DocumentReceived]>(
+  'documentReceived',
+);
+export const documentReceivedSignal = defineSignal<[DocumentReceived]>('documentReceivedSignal');
+
+export interface StepStatus {
+  stepIndex: number;
+  taskType: string;
+  status: 'PENDING' | 'RUNNING' | 'WAITING' | 'ESCALATED' | 'COMPLETED' | 'SKIPPED' | 'CANCELLED';
+  attempt: number;
+  taskExecutionId: string;
+  agent?: string;
+  slaLevel?: string;
+}
+
+export interface WorkflowStatus {
+  workflowId: string;
+  workflowType: string;
+  status: 'IN_PROGRESS' | 'BLOCKED' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
+  currentStep?: { stepIndex: number; taskType: string; attempt: number };
+  steps: StepStatus[];
+  openEscalation?: {
+    escalationId: string;
+    taskExecutionId: string;
+    trigger: string;
+    reason: string;
+  };
+  dueAt: string;
+}
+
+export const statusQuery = defineQuery<WorkflowStatus>('status');

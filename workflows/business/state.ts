@@ -1,0 +1,101 @@
+import type { Channel, Priority, WorkflowType } from '../definitions/index.js';
+import type { DocumentReceived, EscalationResolution, TaskOutcome } from './messages.js';
+
+export const SLA_LEVELS = ['YELLOW', 'ORANGE', 'RED', 'BREACHED'] as const;
+export type ReachedLevel = (typeof SLA_LEVELS)[number];
+export type SlaLevel = 'GREEN' | ReachedLevel;
+
+/** Fraction of the SLA at which each level is reached. */
+export const SLA_THRESHOLDS: Record<ReachedLevel, number> = {
+  YELLOW: 0.6,
+  ORANGE: 0.8,
+  RED: 0.95,
+  BREACHED: 1,
+};
+
+export interface BusinessWorkflowInput {
+  /** workflows.id of the row this Temporal workflow owns. */
+  workflowRowId: string;
+  workflowType: WorkflowType;
+  definitionVersion: number;
+  priority: Priority;
+  clientId: string;
+  /** Property address, loan number, ... (handed to the agents). */
+  metadata: Record<string, unknown>;
+  /** Continue-as-new after this many history events (default: when the server suggests it). */
+  maxHistoryEvents?: number;
+  /** Carried across continue-as-new; absent on the first run. */
+  resume?: BusinessState;
+}
+
+export interface Attempt {
+  taskExecutionId: string;
+  attempt: number;
+  executor: 'AI_AGENT' | 'HIL' | 'SYSTEM';
+  /** PENDING: row exists; WAITING: waiting for an inbound event; RUNNING: dispatched; DONE: terminal. */
+  phase: 'PENDING' | 'WAITING' | 'RUNNING' | 'DONE';
+  agent?: string;
+  channel?: Channel;
+  /** The HIL decision that created this attempt (agent or channel chosen by a person). */
+  override?: { agent?: string; channel?: Channel; note?: string };
+}
+
+export interface SlaClock {
+  slaId: string;
+  startedAt: number;
+  dueAt: number;
+  reached: ReachedLevel[];
+  /**
+   * Audit and notification IDs per level, chosen when the clock opens: the ladder runs
+   * beside the main flow, so a level being written at a continue-as-new is written again
+   * after it with the same IDs (no second row).
+   */
+  ids: Record<ReachedLevel, { audit: string; notification: string }>;
+}
+
+export interface StepState {
+  status: 'PENDING' | 'RUNNING' | 'WAITING' | 'ESCALATED' | 'COMPLETED' | 'SKIPPED' | 'CANCELLED';
+  attempts: Attempt[];
+  sla?: SlaClock;
+  /** RED reached and not yet turned into an escalation. */
+  slaRedPending: boolean;
+  followUpsSent: number;
+  nextFollowUpAt?: number;
+}
+
+export interface OpenEscalation {
+  id: string;
+  stepIndex: number;
+  taskExecutionId: string;
+  trigger: 'RETRIES_EXHAUSTED' | 'NON_RETRYABLE_FAILURE' | 'AGENT_NEEDS_HUMAN' | 'SLA_RED';
+  reason: string;
+  openedAt: number;
+  remindersSent: number;
+  opened: boolean;
+  resolution?: EscalationResolution;
+}
+
+export interface ReceivedDocument extends DocumentReceived {
+  receivedAt: number;
+  recorded: boolean;
+  /** Chosen on receipt, for the same reason as SlaClock.ids. */
+  auditId: string;
+}
+
+export interface BusinessState {
+  initialized: boolean;
+  startedAt: number;
+  dueAt: number;
+  stepIndex: number;
+  steps: StepState[];
+  /** Output of each completed step, by taskType. */
+  outputs: Record<string, Record<string, unknown>>;
+  /** Applied outcomes by task execution ID (canonical JSON), to tell duplicates from stale ones. */
+  appliedOutcomes: Record<string, string>;
+  /** The outcome waiting for the main loop, if any. */
+  pendingOutcome?: TaskOutcome;
+  escalation?: OpenEscalation;
+  /** Escalations already resolved: ID -> the decision (a repeat of it is a duplicate). */
+  resolvedEscalations: Record<string, { action: string; userId: string }>;
+  documents: Record<string, ReceivedDocument>;
+}

@@ -1,0 +1,70 @@
+import { HOA_ACQUISITION_V1 } from './hoa-acquisition.js';
+import { MUNICIPAL_LIEN_SEARCH_V1 } from './municipal-lien-search.js';
+import { PAYOFF_V1 } from './payoff.js';
+import {
+  PRIORITY_SLA_FACTOR,
+  type Channel,
+  type Priority,
+  type StepDefinition,
+  type WorkflowDefinition,
+  type WorkflowType,
+} from './types.js';
+
+export * from './types.js';
+
+/** Every released version of every definition. Add versions; never edit a released one. */
+export const DEFINITIONS: Record<WorkflowType, Record<number, WorkflowDefinition>> = {
+  PAYOFF: { 1: PAYOFF_V1 },
+  HOA_ACQUISITION: { 1: HOA_ACQUISITION_V1 },
+  MUNICIPAL_LIEN_SEARCH: { 1: MUNICIPAL_LIEN_SEARCH_V1 },
+};
+
+/** The version new workflows start with. */
+export function latestVersion(type: WorkflowType): number {
+  return Math.max(...Object.keys(DEFINITIONS[type]).map(Number));
+}
+
+export function getDefinition(type: WorkflowType, version: number): WorkflowDefinition {
+  const definition = DEFINITIONS[type][version];
+  if (!definition) throw new Error(`No ${type} definition version ${version}`);
+  return definition;
+}
+
+/** A step's SLA for a given priority, in milliseconds. */
+export function slaFor(step: StepDefinition, priority: Priority): number {
+  return Math.round(step.sla * PRIORITY_SLA_FACTOR[priority]);
+}
+
+/** The workflow's due date offset: the sum of its steps' SLAs at that priority. */
+export function totalSla(definition: WorkflowDefinition, priority: Priority): number {
+  return definition.steps.reduce((sum, step) => sum + slaFor(step, priority), 0);
+}
+
+/** Wait before attempt `nextAttempt` (2, 3, ...) under the step's retry policy. */
+export function backoffBefore(step: StepDefinition, nextAttempt: number): number {
+  const { initialBackoff, backoffCoefficient, maxBackoff } = step.retry;
+  return Math.min(maxBackoff, initialBackoff * backoffCoefficient ** Math.max(0, nextAttempt - 2));
+}
+
+/**
+ * The agent and channel for a step, from the channel rule and earlier outputs; an explicit
+ * override (an HIL retry with another agent or channel) wins.
+ */
+export function chooseAgent(
+  step: StepDefinition,
+  outputs: Record<string, Record<string, unknown>>,
+  override: { agent?: string; channel?: Channel } = {},
+): { agent: string; channel?: Channel } {
+  const rule = step.agent;
+  if (!rule) throw new Error(`${step.taskType} has no agent`);
+  let channel = override.channel;
+  if (!channel && rule.channelFrom) {
+    const found = outputs[rule.channelFrom.taskType]?.[rule.channelFrom.field];
+    channel =
+      typeof found === 'string' && rule.byChannel && found in rule.byChannel
+        ? (found as Channel)
+        : rule.defaultChannel;
+  }
+  const agent = override.agent ?? (channel && rule.byChannel?.[channel]) ?? rule.defaultAgent;
+  return channel ? { agent, channel } : { agent };
+}

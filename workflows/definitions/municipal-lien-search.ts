@@ -1,0 +1,56 @@
+import { hours, RETRY, type WorkflowDefinition } from './types.js';
+
+/** Municipal lien search: find the portals, search them, extract, validate, bill. */
+export const MUNICIPAL_LIEN_SEARCH_V1: WorkflowDefinition = {
+  type: 'MUNICIPAL_LIEN_SEARCH',
+  version: 1,
+  escalationReminderEvery: hours(2),
+  steps: [
+    {
+      taskType: 'research_municipality',
+      title: 'Research municipality',
+      description:
+        'Researches the target municipality to identify relevant portals and contact points.',
+      agent: { defaultAgent: 'Nina' },
+      sla: hours(8),
+      retry: RETRY.standard,
+      inputsFrom: [],
+    },
+    {
+      taskType: 'portal_access',
+      title: 'Portal access',
+      description: 'Accesses online portals to search for lien information.',
+      agent: { defaultAgent: 'Rex' },
+      sla: hours(24),
+      retry: RETRY.outreach,
+      inputsFrom: ['research_municipality'],
+    },
+    {
+      taskType: 'process_documents',
+      title: 'Process documents',
+      description: 'Extracts data from retrieved documents.',
+      agent: { defaultAgent: 'Iris' },
+      sla: hours(8),
+      retry: RETRY.standard,
+      inputsFrom: ['portal_access'],
+    },
+    {
+      taskType: 'quality_validation',
+      title: 'Quality validation',
+      description: 'Validates the accuracy and completeness of the extracted data.',
+      agent: { defaultAgent: 'Cassy' },
+      sla: hours(8),
+      retry: RETRY.standard,
+      inputsFrom: ['process_documents'],
+    },
+    {
+      taskType: 'generate_invoice',
+      title: 'Generate invoice',
+      description: 'Generates an invoice for the completed search.',
+      agent: { defaultAgent: 'Kosha' },
+      sla: hours(2),
+      retry: RETRY.quick,
+      inputsFrom: ['process_documents', 'quality_validation'],
+    },
+  ],
+};

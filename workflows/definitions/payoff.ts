@@ -1,0 +1,75 @@
+import { days, hours, RETRY, type WorkflowDefinition } from './types.js';
+
+/** Payoff request: find the lender's payoff desk, ask, read the statement, bill, record, tell. */
+export const PAYOFF_V1: WorkflowDefinition = {
+  type: 'PAYOFF',
+  version: 1,
+  escalationReminderEvery: hours(2),
+  steps: [
+    {
+      taskType: 'identify_lender_contact',
+      title: 'Identify lender contact',
+      description: 'Research lender contact information and communication preferences',
+      agent: { defaultAgent: 'Nina' },
+      sla: hours(4),
+      retry: RETRY.standard,
+      inputsFrom: [],
+    },
+    {
+      taskType: 'send_payoff_request',
+      title: 'Send payoff request',
+      description: 'Send the payoff request to the lender (IVR/Phone/Email based on preference)',
+      agent: {
+        defaultAgent: 'Mia',
+        byChannel: { IVR: 'Max', PHONE: 'Florian', EMAIL: 'Mia' },
+        channelFrom: { taskType: 'identify_lender_contact', field: 'preferredChannel' },
+        defaultChannel: 'EMAIL',
+      },
+      sla: hours(8),
+      retry: RETRY.outreach,
+      inputsFrom: ['identify_lender_contact'],
+    },
+    {
+      taskType: 'extract_payoff_data',
+      title: 'Extract payoff data',
+      description: 'Extract data from the payoff statement (after lender response)',
+      awaits: {
+        kind: 'PAYOFF_STATEMENT',
+        followUpEvery: hours(24),
+        maxFollowUps: 3,
+        followUpChannel: 'EMAIL',
+      },
+      agent: { defaultAgent: 'Iris' },
+      sla: days(3),
+      retry: RETRY.standard,
+      inputsFrom: ['identify_lender_contact', 'send_payoff_request'],
+    },
+    {
+      taskType: 'generate_invoice',
+      title: 'Generate invoice',
+      description: 'Generate an invoice for the payoff',
+      agent: { defaultAgent: 'Kosha' },
+      sla: hours(2),
+      retry: RETRY.quick,
+      inputsFrom: ['extract_payoff_data'],
+    },
+    {
+      taskType: 'update_crm_record',
+      title: 'Update CRM record',
+      description: 'Update the CRM with the payoff information',
+      agent: { defaultAgent: 'Ria' },
+      sla: hours(2),
+      retry: RETRY.quick,
+      inputsFrom: ['extract_payoff_data', 'generate_invoice'],
+    },
+    {
+      taskType: 'notify_client',
+      title: 'Notify client',
+      description: 'Notify the client that the payoff is complete',
+      agent: { defaultAgent: 'Mia' },
+      sla: hours(2),
+      retry: RETRY.quick,
+      inputsFrom: ['extract_payoff_data', 'generate_invoice'],
+    },
+  ],
+};

@@ -1,0 +1,111 @@
+// The shape of a business workflow definition: plain data, deterministic, bundled into the
+// workflow code. A released version never changes (test/workflows/definitions.test.ts
+// pins each one); a change is a new version, so a running workflow keeps the version it
+// started with.
+
+export const WORKFLOW_TYPES = ['PAYOFF', 'HOA_ACQUISITION', 'MUNICIPAL_LIEN_SEARCH'] as const;
+export type WorkflowType = (typeof WORKFLOW_TYPES)[number];
+
+export const PRIORITIES = ['LOW', 'NORMAL', 'HIGH', 'URGENT'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
+export const CHANNELS = ['EMAIL', 'PHONE', 'IVR', 'PORTAL'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+/** Inbound events a step can wait for (documentReceived messages carry one of these). */
+export const INBOUND_KINDS = ['HOA_DOCUMENTS', 'PAYOFF_STATEMENT'] as const;
+export type InboundKind = (typeof INBOUND_KINDS)[number];
+
+/** A duration in milliseconds (definitions write them with the helpers below). */
+export type Millis = number;
+export const minutes = (n: number): Millis => n * 60_000;
+export const hours = (n: number): Millis => n * 3_600_000;
+export const days = (n: number): Millis => n * 86_400_000;
+
+export interface RetryPolicy {
+  /** Attempts in all, the first included. */
+  maxAttempts: number;
+  /** Wait before the second attempt; each later wait is multiplied by backoffCoefficient. */
+  initialBackoff: Millis;
+  backoffCoefficient: number;
+  maxBackoff: Millis;
+}
+
+/** Which agent does the step, possibly chosen by channel from an earlier step's output. */
+export interface AgentRule {
+  /** The agent when no channel rule applies (or the channel has no agent listed). */
+  defaultAgent: string;
+  /** Channel-specific agents, e.g. { IVR: 'Max', PHONE: 'Florian', EMAIL: 'Mia' }. */
+  byChannel?: Partial<Record<Channel, string>>;
+  /** Where the channel comes from: a field of an earlier step's output. */
+  channelFrom?: { taskType: string; field: string };
+  /** Channel when the earlier output names none (or names one without an agent). */
+  defaultChannel?: Channel;
+}
+
+/** A durable wait for an inbound event, with follow-ups to the counterparty while waiting. */
+export interface InboundWait {
+  kind: InboundKind;
+  /** Send a follow-up this often while waiting. */
+  followUpEvery: Millis;
+  /** Stop following up after this many (the SLA ladder escalates anyway). */
+  maxFollowUps: number;
+  followUpChannel: Channel;
+}
+
+export interface StepDefinition {
+  taskType: string;
+  title: string;
+  description: string;
+  /** The agent call; absent for a step that only waits for an inbound event. */
+  agent?: AgentRule;
+  /** Wait for an inbound event first (the whole step for await_documents; before the agent call for extract_payoff_data). */
+  awaits?: InboundWait;
+  /** Time allowed for the step, from its first attempt's start, at NORMAL priority. */
+  sla: Millis;
+  retry: RetryPolicy;
+  /** Earlier steps whose outputs the agent receives as input. */
+  inputsFrom: string[];
+}
+
+export interface WorkflowDefinition {
+  type: WorkflowType;
+  /** Bumped for every change; released versions are frozen. */
+  version: number;
+  steps: StepDefinition[];
+  /** How often an unanswered escalation re-notifies the HIL team. */
+  escalationReminderEvery: Millis;
+}
+
+/** SLA multiplier by priority: urgent work gets half the time. */
+export const PRIORITY_SLA_FACTOR: Record<Priority, number> = {
+  LOW: 1,
+  NORMAL: 1,
+  HIGH: 0.75,
+  URGENT: 0.5,
+};
+
+/** Retry policies shared by the definitions. */
+export const RETRY = {
+  /** Agent calls: three tries, 5 minutes then 15. */
+  standard: {
+    maxAttempts: 3,
+    initialBackoff: minutes(5),
+    backoffCoefficient: 3,
+    maxBackoff: hours(1),
+  },
+  /** Outbound requests to counterparties: space the tries out more. */
+  outreach: {
+    maxAttempts: 3,
+    initialBackoff: minutes(30),
+    backoffCoefficient: 2,
+    maxBackoff: hours(4),
+  },
+  /** Internal bookkeeping steps: quick. */
+  quick: {
+    maxAttempts: 5,
+    initialBackoff: minutes(1),
+    backoffCoefficient: 2,
+    maxBackoff: minutes(15),
+  },
+} satisfies Record<string, RetryPolicy>;
