@@ -7,8 +7,7 @@ import {
 import { eq } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { workflows } from '../../db/schema/index.js';
-import { latestVersion, totalSla } from '../../workflows/definitions/index.js';
-import { getDefinition } from '../../workflows/definitions/index.js';
+import { latestVersion } from '../../workflows/definitions/index.js';
 import {
   taskOutcomeSignal,
   taskOutcomeUpdate,
@@ -16,12 +15,6 @@ import {
   type TaskOutcomeAnswer,
 } from '../../workflows/business/messages.js';
 import { businessWorkflow, businessWorkflowId } from '../../workflows/business/workflow.js';
-import {
-  RexeraClientId,
-  RexeraDueAt,
-  RexeraStatus,
-  RexeraWorkflowType,
-} from '../../workflows/search-attributes.js';
 
 export interface WorkflowServiceDeps {
   db: Database;
@@ -41,9 +34,6 @@ export async function startBusinessWorkflow(
   const [row] = await deps.db.select().from(workflows).where(eq(workflows.id, workflowRowId));
   if (!row) throw new Error(`No workflows row ${workflowRowId}`);
   const version = latestVersion(row.workflowType);
-  const dueAt = new Date(
-    Date.now() + totalSla(getDefinition(row.workflowType, version), row.priority),
-  );
   const workflowId = businessWorkflowId(row.id);
   const handle = await deps.client.workflow.start(businessWorkflow, {
     workflowId,
@@ -60,13 +50,8 @@ export async function startBusinessWorkflow(
     ],
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    typedSearchAttributes: [
-      { key: RexeraWorkflowType, value: row.workflowType },
-      { key: RexeraClientId, value: row.clientId },
-      { key: RexeraStatus, value: 'IN_PROGRESS' },
-      { key: RexeraDueAt, value: dueAt },
-    ],
-    staticSummary: `${row.workflowType}: ${row.title}`,
+    // Search attributes are set by the workflow itself, in its first task (one place).
+    staticSummary: `${row.workflowType} · ${row.priority} · ${row.title}`,
   });
   return { workflowId, runId: handle.firstExecutionRunId };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../../db/client.js';
-import { clients, taskExecutions, workflows } from '../../db/schema/index.js';
+import { sql } from 'drizzle-orm';
+import { clients, taskExecutions, userProfiles, workflows } from '../../db/schema/index.js';
 
 /** A client organisation and one PAYOFF workflow row, the minimum most tests need. */
 export async function insertWorkflow(db: Database) {
@@ -38,4 +39,16 @@ export async function insertTask(
     })
     .returning();
   return task!;
+}
+
+/** An HIL staff member (auth user + profile), as the API will know them from their JWT. */
+export async function insertHilUser(db: Database, role: 'HIL_STAFF' | 'MANAGER' = 'HIL_STAFF') {
+  const id = randomUUID();
+  await db.execute(
+    sql`INSERT INTO auth.users (id, email) VALUES (${id}, ${`${id}@rexera.example`})`,
+  );
+  await db
+    .insert(userProfiles)
+    .values({ id, userType: 'HIL', role, email: `${id}@rexera.example`, fullName: 'Hil Staff' });
+  return id;
 }
