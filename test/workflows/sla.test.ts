@@ -10,6 +10,7 @@ import {
   taskExecutions,
 } from '../../db/schema/index.js';
 import { deliverTaskOutcome } from '../../src/workflows/service.js';
+import type { businessWorkflow } from '../../workflows/business/workflow.js';
 import { createHarness, type Harness } from '../helpers/business.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { completeAll, realisticOutput } from '../helpers/n8n-stand-in.js';
@@ -146,9 +147,10 @@ describe('the SLA ladder (24-hour SLA, time skipping)', () => {
       output: realisticOutput('portal_access'),
     });
     expect(answer.result).toBe('applied');
-    expect((await h.client.workflow.getHandle(`workflow-${rowId}`).result()).status).toBe(
-      'COMPLETED',
-    );
+    expect(
+      (await h.client.workflow.getHandle<typeof businessWorkflow>(`workflow-${rowId}`).result())
+        .status,
+    ).toBe('COMPLETED');
     const [closed] = await t.db.select().from(escalations).where(eq(escalations.workflowId, rowId));
     expect(closed!.status).toBe('CANCELLED');
     expect((await slaOf(task.id)).status).toBe('COMPLETED');
@@ -164,9 +166,10 @@ describe('the SLA ladder (24-hour SLA, time skipping)', () => {
       status: 'COMPLETED',
       output: realisticOutput('portal_access'),
     });
-    expect((await h.client.workflow.getHandle(`workflow-${rowId}`).result()).status).toBe(
-      'COMPLETED',
-    );
+    expect(
+      (await h.client.workflow.getHandle<typeof businessWorkflow>(`workflow-${rowId}`).result())
+        .status,
+    ).toBe('COMPLETED');
     await h.env!.sleep('30 hours'); // the cancelled timers stay cancelled
 
     const sla = await slaOf(task.id);
