@@ -1,6 +1,7 @@
 import {
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
+  WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
@@ -30,6 +31,7 @@ export interface WorkflowServiceDeps {
 export async function startBusinessWorkflow(
   deps: WorkflowServiceDeps,
   workflowRowId: string,
+  opts: { maxHistoryEvents?: number } = {},
 ): Promise<{ workflowId: string; runId: string }> {
   const [row] = await deps.db.select().from(workflows).where(eq(workflows.id, workflowRowId));
   if (!row) throw new Error(`No workflows row ${workflowRowId}`);
@@ -46,6 +48,7 @@ export async function startBusinessWorkflow(
         priority: row.priority,
         clientId: row.clientId,
         metadata: row.metadata,
+        maxHistoryEvents: opts.maxHistoryEvents,
       },
     ],
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
@@ -59,7 +62,9 @@ export async function startBusinessWorkflow(
 export type DeliveryAnswer =
   | TaskOutcomeAnswer
   /** No worker completed the Update in time: stored durably as a Signal, applied later. */
-  | { result: 'queued'; taskExecutionId: string; message: string };
+  | { result: 'queued'; taskExecutionId: string; message: string }
+  /** The workflow has ended (or never existed): nothing was changed. */
+  | { result: 'closed'; taskExecutionId: string; message: string };
 
 /** The workflow refused the outcome (unknown task, wrong attempt, malformed output). */
 export class OutcomeRejectedError extends Error {
@@ -83,6 +88,11 @@ export async function deliverTaskOutcome(
 ): Promise<DeliveryAnswer> {
   const handle = client.workflow.getHandle(workflowId);
   const deadline = Date.now() + (opts.updateTimeoutMs ?? 5_000);
+  const closed = {
+    result: 'closed',
+    taskExecutionId: outcome.taskExecutionId,
+    message: `Workflow ${workflowId} has ended (or does not exist); nothing was changed.`,
+  } as const;
   try {
     return await client.connection.withDeadline(deadline, () =>
       handle.executeUpdate(taskOutcomeUpdate, { args: [outcome] }),
@@ -91,15 +101,25 @@ export async function deliverTaskOutcome(
     if (err instanceof WorkflowUpdateFailedError) {
       throw new OutcomeRejectedError(err.cause?.message ?? err.message);
     }
+    if (err instanceof WorkflowNotFoundError || isWorkflowClosed(err)) return closed;
     if (!isDeadlineExceeded(err)) throw err;
   }
-  await handle.signal(taskOutcomeSignal, outcome);
+  try {
+    await handle.signal(taskOutcomeSignal, outcome);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError || isWorkflowClosed(err)) return closed;
+    throw err;
+  }
   return {
     result: 'queued',
     taskExecutionId: outcome.taskExecutionId,
     message:
       'No worker answered in time; the outcome is stored and will be applied when one is back.',
   };
+}
+
+function isWorkflowClosed(err: unknown): boolean {
+  return /workflow execution already completed/i.test(String((err as Error)?.message ?? ''));
 }
 
 function isDeadlineExceeded(err: unknown): boolean {

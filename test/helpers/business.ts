@@ -23,7 +23,7 @@ export interface Harness {
   /** Inserts a workflows row (as the API will) and starts its Temporal workflow. */
   start(
     type: WorkflowType,
-    opts?: { priority?: Priority },
+    opts?: { priority?: Priority; maxHistoryEvents?: number },
   ): Promise<{ rowId: string; workflowId: string }>;
   close(): Promise<void>;
 }
@@ -86,7 +86,9 @@ export async function createHarness(
           metadata: { propertyAddress: '12 Elm St, Springfield', loanNumber: 'LN-1' },
         })
         .returning();
-      const { workflowId } = await startBusinessWorkflow({ db: t.db, client, taskQueue }, row!.id);
+      const { workflowId } = await startBusinessWorkflow({ db: t.db, client, taskQueue }, row!.id, {
+        maxHistoryEvents: startOpts.maxHistoryEvents,
+      });
       return { rowId: row!.id, workflowId };
     },
     async close() {

@@ -86,7 +86,12 @@ const SYSTEM = { actorType: 'SYSTEM', actorId: 'rexera-workflow' } as const;
 export async function businessWorkflow(
   input: BusinessWorkflowInput,
 ): Promise<BusinessWorkflowResult> {
-  const definition = getDefinition(input.workflowType, input.definitionVersion);
+  let definition: ReturnType<typeof getDefinition>;
+  try {
+    definition = getDefinition(input.workflowType, input.definitionVersion);
+  } catch (err) {
+    throw ApplicationFailure.nonRetryable(errorMessage(err), 'UnknownDefinitionError');
+  }
   const steps = definition.steps;
   const rowId = input.workflowRowId;
   const state: BusinessState = input.resume ?? newState();
@@ -1131,11 +1136,9 @@ export async function businessWorkflow(
       await CancellationScope.nonCancellable(() => close('CANCELLED'));
       throw err;
     }
-    if (err instanceof ApplicationFailure) throw err;
-    throw ApplicationFailure.nonRetryable(
-      `Business workflow failed: ${errorMessage(err)}`,
-      'BusinessWorkflowError',
-    );
+    // Activity failures fail the workflow; anything else is a bug, and its workflow task is
+    // retried until a fixed deploy resumes it. Continue-as-new passes through too.
+    throw err;
   }
 }
 
