@@ -15,6 +15,8 @@ import { startN8nStandIn, type Script } from './n8n-stand-in.js';
 
 export interface Harness {
   client: Client;
+  /** Address of the Temporal server the harness runs on. */
+  address: string;
   env?: TestWorkflowEnvironment;
   standIn: Awaited<ReturnType<typeof startN8nStandIn>>;
   taskQueue: string;
@@ -62,6 +64,7 @@ export async function createHarness(
 
   return {
     client,
+    address: env ? env.address : inject('temporalAddress'),
     env,
     standIn,
     taskQueue,

@@ -8,7 +8,7 @@ import { createHarness, rowCounts, type Harness } from '../helpers/business.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { insertHilUser } from '../helpers/fixtures.js';
 import { completeAll, realisticOutput } from '../helpers/n8n-stand-in.js';
-import { bundleWorkflowsForTimeSkipping } from '../helpers/temporal.js';
+import { bundleWorkflowsForTimeSkipping, recordHistory } from '../helpers/temporal.js';
 import { eventually } from '../helpers/wait.js';
 
 let t: TestDatabase;
@@ -78,6 +78,12 @@ describe('continue-as-new', () => {
       ],
     });
     expect((await handle.result()).status).toBe('COMPLETED');
+    recordHistory(
+      'lien-search-resumed-after-continue-as-new',
+      'time-skipping',
+      h.address,
+      handle.workflowId,
+    );
     const tasks = await t.db
       .select()
       .from(taskExecutions)

@@ -9,7 +9,7 @@ import { createHarness, rowCounts, workflowRow, type Harness } from '../helpers/
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { insertHilUser } from '../helpers/fixtures.js';
 import { completeAll, realisticOutput, type Script } from '../helpers/n8n-stand-in.js';
-import { bundleWorkflowsForTimeSkipping } from '../helpers/temporal.js';
+import { bundleWorkflowsForTimeSkipping, recordHistory } from '../helpers/temporal.js';
 import { eventually } from '../helpers/wait.js';
 
 let t: TestDatabase;
@@ -118,6 +118,7 @@ describe('escalations', () => {
     });
     expect(answer.result).toBe('applied');
     expect((await handle.result()).status).toBe('COMPLETED');
+    recordHistory('payoff-retries-escalation-retry', 'time-skipping', h.address, handle.workflowId);
 
     const all = await attempts(rowId);
     expect(all.map((a) => [a.attempt, a.status, a.agentName])).toEqual([
@@ -173,6 +174,7 @@ describe('escalations', () => {
       args: [{ escalationId: escalation.id, userId: hil, action: 'COMPLETE', output }],
     });
     expect((await handle.result()).status).toBe('COMPLETED');
+    recordHistory('payoff-needs-human-complete', 'time-skipping', h.address, handle.workflowId);
 
     const rows = await attempts(rowId);
     expect(rows.map((a) => [a.attempt, a.executorType, a.status, a.executedBy])).toEqual([
@@ -228,6 +230,7 @@ describe('escalations', () => {
       ],
     });
     expect((await handle.result()).status).toBe('CANCELLED');
+    recordHistory('payoff-cancel-workflow', 'time-skipping', h.address, handle.workflowId);
 
     const row = await workflowRow(t, rowId);
     expect(row.status).toBe('CANCELLED');

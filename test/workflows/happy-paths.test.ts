@@ -19,7 +19,7 @@ import {
 import { createHarness, rowCounts, workflowRow, type Harness } from '../helpers/business.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { completeAll, realisticOutput } from '../helpers/n8n-stand-in.js';
-import { bundleWorkflows } from '../helpers/temporal.js';
+import { bundleWorkflows, recordHistory } from '../helpers/temporal.js';
 
 let t: TestDatabase;
 let bundle: WorkflowBundle;
@@ -83,7 +83,9 @@ async function auditActions(rowId: string) {
 describe('each workflow type runs to COMPLETED with the scripted n8n stand-in', () => {
   it('PAYOFF: six steps, the agent chosen by the lender preference, the statement stored, an invoice', async () => {
     const { rowId, workflowId } = await h.start('PAYOFF');
-    const result = await h.client.workflow.getHandle<typeof businessWorkflow>(workflowId).result();
+    const handle = h.client.workflow.getHandle<typeof businessWorkflow>(workflowId);
+    const result = await handle.result();
+    recordHistory('payoff-completed', 'dev', h.address, handle.workflowId);
     expect(result).toEqual({
       status: 'COMPLETED',
       completedSteps: [
@@ -188,6 +190,7 @@ describe('each workflow type runs to COMPLETED with the scripted n8n stand-in', 
     const { rowId, workflowId } = await h.start('HOA_ACQUISITION', { priority: 'URGENT' });
     const handle = h.client.workflow.getHandle<typeof businessWorkflow>(workflowId);
     expect((await handle.result()).status).toBe('COMPLETED');
+    recordHistory('hoa-acquisition-completed', 'dev', h.address, handle.workflowId);
 
     const tasks = await tasksOf(rowId);
     expect(
@@ -235,6 +238,7 @@ describe('each workflow type runs to COMPLETED with the scripted n8n stand-in', 
     const { rowId, workflowId } = await h.start('MUNICIPAL_LIEN_SEARCH');
     const handle = h.client.workflow.getHandle<typeof businessWorkflow>(workflowId);
     expect((await handle.result()).status).toBe('COMPLETED');
+    recordHistory('municipal-lien-search-completed', 'dev', h.address, handle.workflowId);
 
     const tasks = await tasksOf(rowId);
     expect(tasks.map((x) => [x.taskType, x.agentName, x.status])).toEqual([

@@ -10,7 +10,7 @@ import type { businessWorkflow } from '../../workflows/business/workflow.js';
 import { createHarness, workflowRow, type Harness } from '../helpers/business.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { completeAll, realisticOutput, type Script } from '../helpers/n8n-stand-in.js';
-import { bundleWorkflows } from '../helpers/temporal.js';
+import { bundleWorkflows, recordHistory } from '../helpers/temporal.js';
 import { eventually } from '../helpers/wait.js';
 
 let t: TestDatabase;
@@ -222,6 +222,7 @@ describe('task outcomes', () => {
     worker = await h.newWorker();
     running = worker.run();
     expect((await handle.result()).status).toBe('COMPLETED');
+    recordHistory('lien-search-outcome-by-signal', 'dev', h.address, handle.workflowId);
     const completions = await t.db
       .select()
       .from(auditEvents)

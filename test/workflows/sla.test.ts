@@ -14,7 +14,7 @@ import type { businessWorkflow } from '../../workflows/business/workflow.js';
 import { createHarness, type Harness } from '../helpers/business.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { completeAll, realisticOutput } from '../helpers/n8n-stand-in.js';
-import { bundleWorkflowsForTimeSkipping } from '../helpers/temporal.js';
+import { bundleWorkflowsForTimeSkipping, recordHistory } from '../helpers/temporal.js';
 import { eventually } from '../helpers/wait.js';
 
 const HOUR = 3600_000;
@@ -147,10 +147,9 @@ describe('the SLA ladder (24-hour SLA, time skipping)', () => {
       output: realisticOutput('portal_access'),
     });
     expect(answer.result).toBe('applied');
-    expect(
-      (await h.client.workflow.getHandle<typeof businessWorkflow>(`workflow-${rowId}`).result())
-        .status,
-    ).toBe('COMPLETED');
+    const handle = h.client.workflow.getHandle<typeof businessWorkflow>(`workflow-${rowId}`);
+    expect((await handle.result()).status).toBe('COMPLETED');
+    recordHistory('lien-search-sla-breached', 'time-skipping', h.address, handle.workflowId);
     const [closed] = await t.db.select().from(escalations).where(eq(escalations.workflowId, rowId));
     expect(closed!.status).toBe('CANCELLED');
     expect((await slaOf(task.id)).status).toBe('COMPLETED');

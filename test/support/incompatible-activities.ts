@@ -1,0 +1,17 @@
+// A deliberately incompatible change for the replay test: every database write now waits a
+// second first. Recorded histories have no such timers, so replaying them must fail with a
+// determinism violation.
+import { proxyActivities, sleep } from '@temporalio/workflow';
+import type { Activities } from '../../activities/index.js';
+
+const real = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds' });
+
+export const db = new Proxy(real, {
+  get(target, name: keyof Activities) {
+    return async (...args: unknown[]) => {
+      await sleep(1000);
+      return (target[name] as (...a: unknown[]) => Promise<unknown>)(...args);
+    };
+  },
+});
+export const n8n = real;

@@ -1,0 +1,118 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { taskExecutions } from '../../db/schema/index.js';
+import { PROJECT_ROOT } from '../../src/config.js';
+import type { businessWorkflow } from '../../workflows/business/workflow.js';
+import { createHarness, rowCounts, type Harness } from '../helpers/business.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { completeAll } from '../helpers/n8n-stand-in.js';
+import { bundleWorkflows } from '../helpers/temporal.js';
+import { eventually } from '../helpers/wait.js';
+
+let t: TestDatabase;
+let h: Harness;
+let release: (() => void) | undefined;
+let holdNext = true;
+
+function startWorkerProcess(): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(PROJECT_ROOT, 'test/support/worker-process.ts')],
+    {
+      cwd: PROJECT_ROOT,
+      env: {
+        ...process.env,
+        DATABASE_URL: t.url,
+        TEMPORAL_ADDRESS: inject('temporalAddress'),
+        TEMPORAL_TASK_QUEUE: h.taskQueue,
+        N8N_WEBHOOK_URL: h.standIn.url,
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      if (d.toString().includes('worker ready')) resolve(child);
+    });
+    child.once('exit', (code) => reject(new Error(`worker process exited with ${code}`)));
+  });
+}
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  h = await createHarness(t, await bundleWorkflows(), {
+    // The first portal_access dispatch hangs until the test lets go: the worker dies meanwhile.
+    script: async (ctx) => {
+      if (ctx.dispatch.taskType === 'portal_access' && holdNext) {
+        holdNext = false;
+        await new Promise<void>((r) => (release = r));
+      }
+      return completeAll(ctx);
+    },
+  });
+});
+afterAll(async () => {
+  release?.();
+  await h.close();
+  await t.drop();
+});
+
+describe('a worker killed mid-step', () => {
+  it(
+    'is replaced, the step is redone from history, and no row is written twice',
+    { timeout: 120_000 },
+    async () => {
+      let worker = await startWorkerProcess();
+      const { rowId, workflowId } = await h.start('MUNICIPAL_LIEN_SEARCH');
+      await eventually('portal_access in flight', () => release !== undefined);
+      const before = await rowCounts(t, rowId);
+
+      worker.kill('SIGKILL');
+      await new Promise((r) => worker.once('exit', r));
+      release!(); // the held dispatch answers now; whichever worker is up takes the outcome
+      worker = await startWorkerProcess();
+      try {
+        const result = await h.client.workflow
+          .getHandle<typeof businessWorkflow>(workflowId)
+          .result();
+        expect(result.status).toBe('COMPLETED');
+      } finally {
+        worker.kill('SIGTERM');
+      }
+
+      const tasks = await t.db
+        .select()
+        .from(taskExecutions)
+        .where(eq(taskExecutions.workflowId, rowId));
+      expect(tasks.map((x) => [x.taskType, x.attempt, x.status]).sort()).toEqual(
+        [
+          ['generate_invoice', 1, 'COMPLETED'],
+          ['portal_access', 1, 'COMPLETED'],
+          ['process_documents', 1, 'COMPLETED'],
+          ['quality_validation', 1, 'COMPLETED'],
+          ['research_municipality', 1, 'COMPLETED'],
+        ].sort(),
+      );
+      expect(before.task_executions).toBe(5);
+      // The dispatch the dead worker had in flight was retried (after its timeout), same key.
+      const portal = h.standIn.dispatches.filter(
+        (d) => d.workflowId === rowId && d.taskType === 'portal_access',
+      );
+      expect(portal).toHaveLength(2);
+      expect(portal[0]!.idempotencyKey).toBe(portal[1]!.idempotencyKey);
+      // Exactly the rows of an undisturbed run (see happy-paths.test.ts).
+      expect(await rowCounts(t, rowId)).toEqual({
+        task_executions: 5,
+        sla_tracking: 5,
+        escalations: 0,
+        communications: 0,
+        documents: 0,
+        audit_events: 13,
+        invoices: 1,
+        cost_items: 2,
+      });
+    },
+  );
+});
