@@ -1,0 +1,249 @@
+import { randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatabaseActivities, type AuditInput } from '../../activities/database.js';
+import {
+  auditEvents,
+  communications,
+  costItems,
+  escalations,
+  invoices,
+  slaTracking,
+  taskExecutions,
+  workflows,
+} from '../../db/schema/index.js';
+import { rowCounts } from '../helpers/business.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { insertWorkflow } from '../helpers/fixtures.js';
+
+let t: TestDatabase;
+let act: ReturnType<typeof createDatabaseActivities>;
+beforeAll(async () => {
+  t = await createTestDatabase();
+  act = createDatabaseActivities(t.db);
+});
+afterAll(() => t.drop());
+
+const T0 = Date.parse('2026-11-27T09:00:00Z');
+const audit = (action: string, at = T0): AuditInput => ({
+  id: randomUUID(),
+  actorType: 'SYSTEM',
+  actorId: 'test',
+  action,
+  resourceType: 'test',
+  at,
+});
+
+/** Runs an activity call twice, as a retry after a crash would: the second must change nothing. */
+async function twice(call: () => Promise<void>) {
+  await call();
+  await call();
+}
+
+describe('database activities repeated with the same input write nothing twice', () => {
+  it('initialize, attempts, SLA levels, escalations, reminders, documents, invoice, close', async () => {
+    const { workflow } = await insertWorkflow(t.db);
+    const rowId = workflow.id;
+    const task = {
+      id: randomUUID(),
+      workflowRowId: rowId,
+      stepIndex: 0,
+      attempt: 1,
+      taskType: 'generate_invoice',
+      title: 'Invoice',
+      description: 'd',
+      executorType: 'AI_AGENT' as const,
+      agentName: 'Kosha',
+      slaSeconds: 7200,
+    };
+
+    const init = {
+      workflowRowId: rowId,
+      temporalWorkflowId: `workflow-${rowId}`,
+      startedAt: T0,
+      dueAt: T0 + 7200_000,
+      tasks: [task],
+      audit: audit('workflow.started'),
+    };
+    await twice(() => act.initializeWorkflow(init));
+    const sla = { id: randomUUID(), slaSeconds: 7200, startedAt: T0, dueAt: T0 + 7200_000 };
+    const start = {
+      taskExecutionId: task.id,
+      workflowRowId: rowId,
+      status: 'RUNNING' as const,
+      startedAt: T0,
+      agentName: 'Kosha',
+      inputData: { a: 1 },
+      sla,
+      audit: audit('task.started'),
+    };
+    await twice(() => act.startAttempt(start));
+
+    const orange = {
+      id: randomUUID(),
+      workflowRowId: rowId,
+      taskExecutionId: task.id,
+      kind: 'SLA_ALERT',
+      team: 'HIL' as const,
+      subject: 's',
+      body: 'b',
+      slaLevel: 'ORANGE' as const,
+      at: T0 + 5760_000,
+    };
+    const yellow: Parameters<typeof act.recordSlaLevel>[0] = {
+      slaId: sla.id,
+      workflowRowId: rowId,
+      level: 'YELLOW',
+      reachedAt: T0 + 4320_000,
+      audit: audit('sla.level_reached'),
+    };
+    await twice(() => act.recordSlaLevel(yellow));
+    const orangeLevel: Parameters<typeof act.recordSlaLevel>[0] = {
+      slaId: sla.id,
+      workflowRowId: rowId,
+      level: 'ORANGE',
+      reachedAt: T0 + 5760_000,
+      notification: orange,
+      audit: audit('sla.level_reached'),
+    };
+    await twice(() => act.recordSlaLevel(orangeLevel));
+
+    const escalationId = randomUUID();
+    const opened = { ...orange, id: randomUUID(), kind: 'ESCALATION_OPENED', slaLevel: undefined };
+    const open: Parameters<typeof act.openEscalation>[0] = {
+      id: escalationId,
+      workflowRowId: rowId,
+      taskExecutionId: task.id,
+      trigger: 'SLA_RED',
+      reason: 'slow',
+      at: T0,
+      notification: opened,
+      audit: audit('escalation.opened'),
+    };
+    await twice(() => act.openEscalation(open));
+    const reminder = {
+      ...opened,
+      id: randomUUID(),
+      kind: 'ESCALATION_REMINDER',
+      at: T0 + 7200_000,
+    };
+    const remind: Parameters<typeof act.remindEscalation>[0] = {
+      escalationId,
+      workflowRowId: rowId,
+      notification: reminder,
+      audit: audit('escalation.reminded'),
+    };
+    await twice(() => act.remindEscalation(remind));
+
+    const finish = {
+      taskExecutionId: task.id,
+      workflowRowId: rowId,
+      status: 'COMPLETED' as const,
+      completedAt: T0 + 3600_000,
+      outputData: { ok: true },
+      audit: audit('task.completed'),
+    };
+    await twice(() => act.finishAttempt(finish));
+    const stopClock: Parameters<typeof act.closeSla>[0] = {
+      slaId: sla.id,
+      status: 'COMPLETED',
+      completedAt: T0 + 3600_000,
+    };
+    await twice(() => act.closeSla(stopClock));
+    const closeEsc: Parameters<typeof act.closeEscalation>[0] = {
+      escalationId,
+      workflowRowId: rowId,
+      status: 'CANCELLED',
+      at: T0 + 3600_000,
+      audit: audit('escalation.cancelled'),
+    };
+    await twice(() => act.closeEscalation(closeEsc));
+
+    const invoice = {
+      id: randomUUID(),
+      workflowRowId: rowId,
+      taskExecutionId: task.id,
+      invoiceNumber: `INV-${randomUUID().slice(0, 8)}`,
+      currency: 'USD',
+      tax: '1.10',
+      at: T0,
+      lines: [
+        {
+          id: randomUUID(),
+          description: 'Fee',
+          category: 'SERVICE_FEE',
+          quantity: '1.5',
+          unitPrice: '33.33',
+        },
+        {
+          id: randomUUID(),
+          description: 'Copy',
+          category: 'THIRD_PARTY_FEE',
+          quantity: '3',
+          unitPrice: '0.10',
+        },
+      ],
+      audit: audit('invoice.issued'),
+    };
+    await twice(() => act.createInvoice(invoice));
+    const doc = {
+      id: randomUUID(),
+      workflowRowId: rowId,
+      filename: 'a.pdf',
+      storageUrl: 's3://a.pdf',
+      metadata: {},
+      at: T0,
+      audit: audit('document.received'),
+    };
+    await twice(() => act.recordDocument(doc));
+    const close: Parameters<typeof act.closeWorkflow>[0] = {
+      workflowRowId: rowId,
+      status: 'COMPLETED',
+      completedAt: T0 + 3600_000,
+      audit: audit('workflow.completed'),
+    };
+    await twice(() => act.closeWorkflow(close));
+
+    expect(await rowCounts(t, rowId)).toEqual({
+      task_executions: 1,
+      sla_tracking: 1,
+      escalations: 1,
+      communications: 3,
+      documents: 1,
+      audit_events: 11,
+      invoices: 1,
+      cost_items: 2,
+    });
+    const [sl] = await t.db.select().from(slaTracking).where(eq(slaTracking.id, sla.id));
+    expect(sl).toMatchObject({
+      alertLevel: 'ORANGE',
+      yellowAt: new Date(T0 + 4320_000),
+      orangeAt: new Date(T0 + 5760_000),
+      status: 'COMPLETED',
+    });
+    const [esc] = await t.db.select().from(escalations).where(eq(escalations.id, escalationId));
+    expect(esc).toMatchObject({ notificationCount: 2, status: 'CANCELLED' });
+    const [te] = await t.db.select().from(taskExecutions).where(eq(taskExecutions.id, task.id));
+    expect(te).toMatchObject({
+      status: 'COMPLETED',
+      startedAt: new Date(T0),
+      completedAt: new Date(T0 + 3600_000),
+    });
+    // Exact decimals: 1.5 x 33.33 = 49.995 -> 50.00 (SQL round), + 0.30 + 1.10 tax.
+    const [inv] = await t.db.select().from(invoices).where(eq(invoices.id, invoice.id));
+    expect(inv).toMatchObject({ subtotal: '50.30', tax: '1.10', total: '51.40' });
+    expect(
+      (await t.db.select().from(costItems).where(eq(costItems.invoiceId, invoice.id)))
+        .map((c) => c.amount)
+        .sort(),
+    ).toEqual(['0.30', '50.00']);
+    const [wf] = await t.db.select().from(workflows).where(eq(workflows.id, rowId));
+    expect(wf).toMatchObject({ status: 'COMPLETED', temporalWorkflowId: `workflow-${rowId}` });
+    expect(
+      (await t.db.select().from(communications).where(eq(communications.workflowId, rowId))).length,
+    ).toBe(3);
+    expect(
+      (await t.db.select().from(auditEvents).where(eq(auditEvents.workflowId, rowId))).length,
+    ).toBe(11);
+  });
+});

@@ -1,0 +1,124 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import {
+  backoffBefore,
+  chooseAgent,
+  DEFINITIONS,
+  getDefinition,
+  latestVersion,
+  slaFor,
+  totalSla,
+  WORKFLOW_TYPES,
+} from '../../workflows/definitions/index.js';
+
+const sequence = (type: (typeof WORKFLOW_TYPES)[number]) =>
+  getDefinition(type, latestVersion(type)).steps.map((s) => [
+    s.taskType,
+    s.agent
+      ? [s.agent.defaultAgent, ...Object.values(s.agent.byChannel ?? {})]
+          .filter((v, i, a) => a.indexOf(v) === i)
+          .join('/')
+      : '-',
+  ]);
+
+describe('workflow definitions', () => {
+  it('follow the seed task sequences exactly', () => {
+    expect(sequence('MUNICIPAL_LIEN_SEARCH')).toEqual([
+      ['research_municipality', 'Nina'],
+      ['portal_access', 'Rex'],
+      ['process_documents', 'Iris'],
+      ['quality_validation', 'Cassy'],
+      ['generate_invoice', 'Kosha'],
+    ]);
+    expect(sequence('HOA_ACQUISITION')).toEqual([
+      ['research_hoa_contact', 'Nina'],
+      ['send_request', 'Mia/Florian'],
+      ['await_documents', '-'],
+      ['analyze_hoa_docs', 'Corey'],
+      ['quality_validation', 'Cassy'],
+    ]);
+    expect(sequence('PAYOFF')).toEqual([
+      ['identify_lender_contact', 'Nina'],
+      ['send_payoff_request', 'Mia/Max/Florian'],
+      ['extract_payoff_data', 'Iris'],
+      ['generate_invoice', 'Kosha'],
+      ['update_crm_record', 'Ria'],
+      ['notify_client', 'Mia'],
+    ]);
+  });
+
+  it('declare for every step an SLA, a retry policy, and a follow-up schedule for waits', () => {
+    for (const type of WORKFLOW_TYPES) {
+      for (const step of getDefinition(type, latestVersion(type)).steps) {
+        expect(step.sla, step.taskType).toBeGreaterThan(0);
+        expect(step.retry.maxAttempts).toBeGreaterThanOrEqual(1);
+        expect(step.retry.initialBackoff).toBeGreaterThan(0);
+        expect(step.agent || step.awaits, `${step.taskType} does nothing`).toBeTruthy();
+        if (step.awaits) expect(step.awaits.followUpEvery).toBeGreaterThan(0);
+        for (const earlier of step.inputsFrom) {
+          const steps = getDefinition(type, latestVersion(type)).steps.map((s) => s.taskType);
+          expect(steps.indexOf(earlier), `${step.taskType} needs ${earlier}`).toBeLessThan(
+            steps.indexOf(step.taskType),
+          );
+        }
+      }
+    }
+    expect(getDefinition('PAYOFF', 1).steps[2]!.awaits?.kind).toBe('PAYOFF_STATEMENT');
+    expect(getDefinition('HOA_ACQUISITION', 1).steps[2]!.awaits?.kind).toBe('HOA_DOCUMENTS');
+  });
+
+  it('never change a released version (a running workflow keeps the definition it started with)', () => {
+    const fingerprint = (type: (typeof WORKFLOW_TYPES)[number], version: number) =>
+      createHash('sha256')
+        .update(JSON.stringify(DEFINITIONS[type][version]))
+        .digest('hex')
+        .slice(0, 16);
+    // To change a definition, add version 2 beside version 1; never edit these.
+    expect({
+      PAYOFF_1: fingerprint('PAYOFF', 1),
+      HOA_ACQUISITION_1: fingerprint('HOA_ACQUISITION', 1),
+      MUNICIPAL_LIEN_SEARCH_1: fingerprint('MUNICIPAL_LIEN_SEARCH', 1),
+    }).toEqual(RELEASED);
+  });
+
+  it('choose the agent by the channel an earlier step found, unless HIL overrides it', () => {
+    const send = getDefinition('PAYOFF', 1).steps[1]!;
+    const found = (preferredChannel: unknown) => ({
+      identify_lender_contact: { preferredChannel },
+    });
+    expect(chooseAgent(send, found('IVR'))).toEqual({ agent: 'Max', channel: 'IVR' });
+    expect(chooseAgent(send, found('PHONE'))).toEqual({ agent: 'Florian', channel: 'PHONE' });
+    expect(chooseAgent(send, found('EMAIL'))).toEqual({ agent: 'Mia', channel: 'EMAIL' });
+    expect(chooseAgent(send, found('CARRIER_PIGEON'))).toEqual({ agent: 'Mia', channel: 'EMAIL' });
+    expect(chooseAgent(send, {})).toEqual({ agent: 'Mia', channel: 'EMAIL' });
+    expect(chooseAgent(send, found('IVR'), { channel: 'PHONE' })).toEqual({
+      agent: 'Florian',
+      channel: 'PHONE',
+    });
+    expect(chooseAgent(send, found('IVR'), { agent: 'Nina' })).toEqual({
+      agent: 'Nina',
+      channel: 'IVR',
+    });
+    expect(chooseAgent(getDefinition('PAYOFF', 1).steps[0]!, {})).toEqual({ agent: 'Nina' });
+  });
+
+  it('shorten SLAs by priority, and back off longer on each retry up to the cap', () => {
+    const step = getDefinition('MUNICIPAL_LIEN_SEARCH', 1).steps[1]!; // portal_access, 24 h
+    expect([
+      slaFor(step, 'LOW'),
+      slaFor(step, 'NORMAL'),
+      slaFor(step, 'HIGH'),
+      slaFor(step, 'URGENT'),
+    ]).toEqual([24, 24, 18, 12].map((h) => h * 3600_000));
+    expect(totalSla(getDefinition('PAYOFF', 1), 'NORMAL')).toBe(90 * 3600_000);
+    const agentStep = getDefinition('PAYOFF', 1).steps[0]!; // 5 min x3, capped at 1 h
+    expect([2, 3, 4, 5].map((n) => backoffBefore(agentStep, n) / 60_000)).toEqual([5, 15, 45, 60]);
+  });
+});
+
+/** Fingerprints of the released versions, taken when each was released. */
+const RELEASED = {
+  PAYOFF_1: 'e2f33557116e486b',
+  HOA_ACQUISITION_1: 'f05b3a2a749294c6',
+  MUNICIPAL_LIEN_SEARCH_1: '455f71f0a3e5f826',
+};
