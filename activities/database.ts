@@ -119,6 +119,15 @@ async function notify(tx: Executor, n: NotificationInput): Promise<boolean> {
   return true;
 }
 
+/** Stops a step's SLA clock: the step is done (whoever did it). */
+async function completeSla(tx: Executor, slaId: string | undefined, at: number): Promise<void> {
+  if (!slaId) return;
+  await tx
+    .update(slaTracking)
+    .set({ status: 'COMPLETED', completedAt: date(at) })
+    .where(and(eq(slaTracking.id, slaId), eq(slaTracking.status, 'ACTIVE')));
+}
+
 function taskRow(t: NewTaskExecution) {
   return {
     id: t.id,
@@ -167,10 +176,18 @@ export function createDatabaseActivities(db: Database) {
       });
     },
 
-    /** Inserts one more attempt row (a retry, or a step done by a human). */
-    async createAttempt(input: { task: NewTaskExecution; audit: AuditInput }): Promise<void> {
+    /**
+     * Inserts one more attempt row: a retry, or a step done or skipped by a human (which
+     * ends the step: pass its SLA clock in closeSlaId).
+     */
+    async createAttempt(input: {
+      task: NewTaskExecution;
+      closeSlaId?: string;
+      audit: AuditInput;
+    }): Promise<void> {
       await db.transaction(async (tx) => {
         await tx.insert(taskExecutions).values(taskRow(input.task)).onConflictDoNothing();
+        await completeSla(tx, input.closeSlaId, input.audit.at);
         await audit(tx, input.audit, input.task.workflowRowId);
       });
     },
@@ -220,7 +237,10 @@ export function createDatabaseActivities(db: Database) {
       });
     },
 
-    /** Moves an attempt to its terminal status; a repeat finds it terminal and does nothing. */
+    /**
+     * Moves an attempt to its terminal status; a repeat finds it terminal and does nothing.
+     * A COMPLETED attempt ends its step: pass the step's SLA clock in closeSlaId.
+     */
     async finishAttempt(input: {
       taskExecutionId: string;
       workflowRowId: string;
@@ -229,9 +249,11 @@ export function createDatabaseActivities(db: Database) {
       outputData?: Record<string, unknown>;
       errorMessage?: string;
       errorRetryable?: boolean;
+      closeSlaId?: string;
       audit: AuditInput;
     }): Promise<void> {
       await db.transaction(async (tx) => {
+        await completeSla(tx, input.closeSlaId, input.completedAt);
         await tx
           .update(taskExecutions)
           .set({
@@ -278,18 +300,6 @@ export function createDatabaseActivities(db: Database) {
         if (input.notification) await notify(tx, input.notification);
         await audit(tx, input.audit, input.workflowRowId);
       });
-    },
-
-    /** Stops an SLA clock: the step finished (COMPLETED) or was abandoned (CANCELLED). */
-    async closeSla(input: {
-      slaId: string;
-      status: 'COMPLETED' | 'CANCELLED';
-      completedAt: number;
-    }): Promise<void> {
-      await db
-        .update(slaTracking)
-        .set({ status: input.status, completedAt: date(input.completedAt) })
-        .where(and(eq(slaTracking.id, input.slaId), eq(slaTracking.status, 'ACTIVE')));
     },
 
     /** Opens an escalation, tells the HIL team, and marks the workflow BLOCKED. */

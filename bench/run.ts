@@ -15,8 +15,15 @@ import { startTemporalDevServer } from '../src/infra/temporal.js';
 import { ensureTools } from '../src/infra/tools.js';
 import { WORKFLOWS_PATH } from '../src/worker.js';
 import { smokeWorkflow } from '../workflows/index.js';
+import { clients, workflows } from '../db/schema/index.js';
+import { createDb } from '../db/client.js';
+import { startBusinessWorkflow } from '../src/workflows/service.js';
+import { type businessWorkflow } from '../workflows/business/workflow.js';
+import { completeAll, startN8nStandIn } from '../test/helpers/n8n-stand-in.js';
 
 const ROUND_TRIPS = 100;
+/** PAYOFF runs for the step-transition numbers (5 transitions each). */
+const PAYOFF_RUNS = 20;
 /** The smoke workflow dispatches nothing. */
 const UNUSED_N8N = { webhookUrl: 'http://127.0.0.1:9/', callbackUrl: 'http://127.0.0.1:9/' };
 
@@ -80,6 +87,79 @@ async function main() {
     console.log(
       `${`workflow start -> result, n=${ROUND_TRIPS}`.padEnd(44)} p50 ${percentile(samples, 50).toFixed(1)} ms, p95 ${percentile(samples, 95).toFixed(1)} ms, max ${samples.at(-1)!.toFixed(1)} ms`,
     );
+
+    // PAYOFF through the real worker and activities, with an instant n8n stand-in.
+    const db = createDb(pool);
+    let statements = 0;
+    const countingPool = createPool(pg.url);
+    countingPool.on('connect', (c) => {
+      const query = c.query.bind(c) as (...a: unknown[]) => unknown;
+      (c as unknown as { query: (...a: unknown[]) => unknown }).query = (...a: unknown[]) => {
+        statements++;
+        return query(...a);
+      };
+    });
+    const lastOutcomeAt = new Map<string, number>();
+    const transitions: number[] = [];
+    const standIn = await startN8nStandIn(client, async (ctx) => {
+      const now = performance.now();
+      const previous = lastOutcomeAt.get(ctx.dispatch.workflowId);
+      if (previous !== undefined) transitions.push(now - previous);
+      if (ctx.dispatch.taskType === 'send_payoff_request') {
+        await ctx.sendDocument({
+          kind: 'PAYOFF_STATEMENT',
+          filename: 's.pdf',
+          storageUrl: 's3://b/s.pdf',
+        });
+      }
+      lastOutcomeAt.set(ctx.dispatch.workflowId, performance.now());
+      return completeAll(ctx);
+    });
+    const payoffQueue = `bench-payoff-${randomUUID()}`;
+    const payoffWorker = await Worker.create({
+      connection: nativeConnection,
+      taskQueue: payoffQueue,
+      workflowsPath: WORKFLOWS_PATH,
+      activities: createActivities({
+        pool: countingPool,
+        n8n: { webhookUrl: standIn.url, callbackUrl: 'http://127.0.0.1:3000/api/task-outcomes' },
+      }),
+    });
+    const [org] = await db.insert(clients).values({ name: 'Bench client' }).returning();
+    const runTimes: number[] = [];
+    await payoffWorker.runUntil(async () => {
+      for (let i = 0; i < PAYOFF_RUNS; i++) {
+        const [row] = await db
+          .insert(workflows)
+          .values({
+            workflowType: 'PAYOFF',
+            clientId: org!.id,
+            title: `Bench ${i}`,
+            metadata: { loanNumber: `LN-${i}` },
+          })
+          .returning();
+        const t0 = performance.now();
+        const { workflowId } = await startBusinessWorkflow(
+          { db, client, taskQueue: payoffQueue },
+          row!.id,
+        );
+        await client.workflow.getHandle<typeof businessWorkflow>(workflowId).result();
+        runTimes.push(performance.now() - t0);
+      }
+    });
+    await standIn.close();
+    transitions.sort((a, b) => a - b);
+    runTimes.sort((a, b) => a - b);
+    console.log(
+      `${`PAYOFF outcome Update -> next dispatch, n=${transitions.length}`.padEnd(44)} p50 ${percentile(transitions, 50).toFixed(1)} ms, p95 ${percentile(transitions, 95).toFixed(1)} ms`,
+    );
+    console.log(
+      `${`PAYOFF whole run (6 steps), n=${PAYOFF_RUNS}`.padEnd(44)} p50 ${percentile(runTimes, 50).toFixed(0)} ms, p95 ${percentile(runTimes, 95).toFixed(0)} ms`,
+    );
+    console.log(
+      `${'SQL statements per PAYOFF run / per step'.padEnd(44)} ${(statements / PAYOFF_RUNS).toFixed(1)} / ${(statements / PAYOFF_RUNS / 6).toFixed(1)} (BEGIN and COMMIT included)`,
+    );
+    await countingPool.end();
     await connection.close();
     await nativeConnection.close();
   } finally {

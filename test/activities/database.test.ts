@@ -141,15 +141,10 @@ describe('database activities repeated with the same input write nothing twice',
       status: 'COMPLETED' as const,
       completedAt: T0 + 3600_000,
       outputData: { ok: true },
+      closeSlaId: sla.id,
       audit: audit('task.completed'),
     };
     await twice(() => act.finishAttempt(finish));
-    const stopClock: Parameters<typeof act.closeSla>[0] = {
-      slaId: sla.id,
-      status: 'COMPLETED',
-      completedAt: T0 + 3600_000,
-    };
-    await twice(() => act.closeSla(stopClock));
     const closeEsc: Parameters<typeof act.closeEscalation>[0] = {
       escalationId,
       workflowRowId: rowId,

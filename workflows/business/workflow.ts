@@ -563,10 +563,8 @@ export async function businessWorkflow(
         else result = escalate(i, 'RETRIES_EXHAUSTED', 'The last attempt ended without a result.');
         publish();
         if (result === 'continue') continue;
-        if (result !== 'cancel') {
-          s.status = result === 'done' ? 'COMPLETED' : 'SKIPPED';
-          await db.closeSla({ slaId: s.sla!.slaId, status: 'COMPLETED', completedAt: Date.now() });
-        }
+        // The write that ended the step (finishAttempt or createAttempt) stopped its SLA clock.
+        if (result !== 'cancel') s.status = result === 'done' ? 'COMPLETED' : 'SKIPPED';
         log.info('step ended', { step: step.taskType, result });
         return result;
       }
@@ -832,6 +830,7 @@ export async function businessWorkflow(
       outputData: output,
       errorMessage: error?.message,
       errorRetryable: error?.retryable,
+      closeSlaId: status === 'COMPLETED' ? state.steps[i]!.sla?.slaId : undefined,
       audit: audit(
         `task.${status.toLowerCase()}`,
         'task_execution',
@@ -1046,6 +1045,7 @@ export async function businessWorkflow(
             startedAt: now,
             completedAt: now,
           },
+          closeSlaId: s.sla?.slaId,
           audit: audit(
             r.action === 'COMPLETE' ? 'task.completed_by_human' : 'task.skipped',
             'task_execution',
