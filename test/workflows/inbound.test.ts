@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import { and, asc, eq } from 'drizzle-orm';
+import type { Worker, WorkflowBundle } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { communications, documents, escalations, taskExecutions } from '../../db/schema/index.js';
+import {
+  documentReceivedSignal,
+  documentReceivedUpdate,
+  statusQuery,
+} from '../../workflows/business/messages.js';
+import type { businessWorkflow } from '../../workflows/business/workflow.js';
+import { createHarness, type Harness } from '../helpers/business.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { bundleWorkflowsForTimeSkipping } from '../helpers/temporal.js';
+import { eventually } from '../helpers/wait.js';
+
+const HOUR = 3600_000;
+let t: TestDatabase;
+let bundle: WorkflowBundle;
+let h: Harness;
+let worker: Worker;
+let running: Promise<void>;
+
+beforeAll(async () => {
+  [t, bundle] = await Promise.all([createTestDatabase(), bundleWorkflowsForTimeSkipping()]);
+  h = await createHarness(t, bundle, { timeSkipping: true });
+  worker = await h.newWorker();
+  running = worker.run();
+});
+afterAll(async () => {
+  worker.shutdown();
+  await running;
+  await h.close();
+  await t.drop();
+});
+
+async function waitingTask(rowId: string) {
+  return eventually('await_documents to be WAITING', async () => {
+    const [task] = await t.db
+      .select()
+      .from(taskExecutions)
+      .where(eq(taskExecutions.workflowId, rowId))
+      .then((rows) => rows.filter((r) => r.taskType === 'await_documents'));
+    return task?.status === 'WAITING' ? task : undefined;
+  });
+}
+
+const hoaDocs = (documentId = randomUUID()) => ({
+  documentId,
+  kind: 'HOA_DOCUMENTS' as const,
+  filename: 'resale-certificate.pdf',
+  storageUrl: 's3://docs/resale-certificate.pdf',
+  mimeType: 'application/pdf',
+  source: 'HOA',
+});
+
+describe('waiting for the HOA documents (10-day SLA, follow-up every 48 h, at most 4)', () => {
+  it('follows up on schedule, escalates at RED, and goes on when the documents arrive', async () => {
+    const { rowId, workflowId } = await h.start('HOA_ACQUISITION');
+    const handle = h.client.workflow.getHandle<typeof businessWorkflow>(workflowId);
+    const task = await waitingTask(rowId);
+    expect(await handle.query(statusQuery)).toMatchObject({
+      currentStep: { taskType: 'await_documents' },
+      steps: [
+        { status: 'COMPLETED' },
+        { status: 'COMPLETED' },
+        { status: 'WAITING' },
+        { status: 'PENDING' },
+        { status: 'PENDING' },
+      ],
+    });
+
+    await h.env!.sleep('9 days');
+    const followUps = await t.db
+      .select()
+      .from(communications)
+      .where(
+        and(eq(communications.taskExecutionId, task.id), eq(communications.direction, 'OUTBOUND')),
+      )
+      .orderBy(asc(communications.createdAt));
+    expect(
+      followUps.map((c) => [
+        c.communicationType,
+        c.direction,
+        (c.metadata as { followUpNumber: number }).followUpNumber,
+      ]),
+    ).toEqual([
+      ['EMAIL', 'OUTBOUND', 1],
+      ['EMAIL', 'OUTBOUND', 2],
+      ['EMAIL', 'OUTBOUND', 3],
+      ['EMAIL', 'OUTBOUND', 4],
+    ]);
+    expect(
+      followUps.map((c) => Math.round((c.createdAt.getTime() - task.startedAt!.getTime()) / HOUR)),
+    ).toEqual([48, 96, 144, 192]);
+    expect(await t.db.select().from(escalations).where(eq(escalations.workflowId, rowId))).toEqual(
+      [],
+    );
+
+    await h.env!.sleep('12 hours'); // past 95% of 10 days
+    const [escalation] = await t.db
+      .select()
+      .from(escalations)
+      .where(eq(escalations.workflowId, rowId));
+    expect(escalation).toMatchObject({
+      trigger: 'SLA_RED',
+      status: 'OPEN',
+      taskExecutionId: task.id,
+    });
+
+    const answer = await handle.executeUpdate(documentReceivedUpdate, { args: [hoaDocs()] });
+    expect(answer.result).toBe('applied');
+    expect((await handle.result()).status).toBe('COMPLETED');
+    const [closed] = await t.db
+      .select()
+      .from(escalations)
+      .where(eq(escalations.id, escalation!.id));
+    expect(closed!.status).toBe('CANCELLED');
+    const [doc] = await t.db.select().from(documents).where(eq(documents.workflowId, rowId));
+    expect(doc).toMatchObject({
+      filename: 'resale-certificate.pdf',
+      taskExecutionId: task.id,
+      source: 'HOA',
+      documentType: 'WORKING',
+    });
+  });
+
+  it('takes the documents by Signal too, once, however often they are sent', async () => {
+    const { rowId, workflowId } = await h.start('HOA_ACQUISITION');
+    const handle = h.client.workflow.getHandle<typeof businessWorkflow>(workflowId);
+    await waitingTask(rowId);
+    const doc = hoaDocs();
+    await handle.signal(documentReceivedSignal, doc);
+    await handle.signal(documentReceivedSignal, doc);
+    expect((await handle.executeUpdate(documentReceivedUpdate, { args: [doc] })).result).toBe(
+      'duplicate',
+    );
+    expect((await handle.result()).status).toBe('COMPLETED');
+    expect(await t.db.select().from(documents).where(eq(documents.workflowId, rowId))).toHaveLength(
+      1,
+    );
+  });
+
+  it('refuses a document this workflow does not wait for, or one without its fields', async () => {
+    const { rowId, workflowId } = await h.start('HOA_ACQUISITION');
+    const handle = h.client.workflow.getHandle<typeof businessWorkflow>(workflowId);
+    await waitingTask(rowId);
+    await expect(
+      handle.executeUpdate(documentReceivedUpdate, {
+        args: [{ ...hoaDocs(), kind: 'PAYOFF_STATEMENT' }],
+      }),
+    ).rejects.toThrow(/Update failed/);
+    await expect(
+      handle.executeUpdate(documentReceivedUpdate, {
+        args: [{ ...hoaDocs(), filename: '' }],
+      }),
+    ).rejects.toThrow(/Update failed/);
+    expect(await t.db.select().from(documents).where(eq(documents.workflowId, rowId))).toEqual([]);
+    await handle.executeUpdate(documentReceivedUpdate, { args: [hoaDocs()] });
+    expect((await handle.result()).status).toBe('COMPLETED');
+  });
+});
