@@ -1,0 +1,180 @@
+import { log, setHandler, uuid4 } from '@temporalio/workflow';
+import { describeIssues, invoiceOutputSchema } from './invoice.js';
+import {
+  documentReceivedSchema,
+  documentReceivedSignal,
+  documentReceivedUpdate,
+  escalationResolutionSchema,
+  resolveEscalationUpdate,
+  statusQuery,
+  taskOutcomeSchema,
+  taskOutcomeSignal,
+  taskOutcomeUpdate,
+  type DocumentAnswer,
+  type DocumentReceived,
+  type EscalationResolution,
+  type ResolutionAnswer,
+  type TaskOutcome,
+  type TaskOutcomeAnswer,
+} from './messages.js';
+import { status } from './report.js';
+import { current, findAttempt, type Run } from './run.js';
+
+// Message handlers only check and record; the main flow acts on what they recorded.
+
+/** Installs every handler of the business workflow. */
+export function installHandlers(run: Run): void {
+  setHandler(taskOutcomeUpdate, (raw) => classifyOutcome(run, taskOutcomeSchema.parse(raw)), {
+    validator: (raw) => void validateOutcome(run, raw),
+  });
+  setHandler(taskOutcomeSignal, (raw) => {
+    try {
+      const answer = classifyOutcome(run, validateOutcome(run, raw));
+      log.info('task outcome by signal', { ...answer });
+    } catch (err) {
+      log.warn('task outcome signal dropped', { error: String(err) });
+    }
+  });
+  setHandler(
+    resolveEscalationUpdate,
+    (raw): ResolutionAnswer => {
+      const r = escalationResolutionSchema.parse(raw);
+      if (run.state.resolvedEscalations[r.escalationId] || run.state.escalation?.resolution) {
+        return {
+          result: 'duplicate',
+          escalationId: r.escalationId,
+          message: 'Already resolved this way.',
+        };
+      }
+      run.state.escalation!.resolution = r;
+      return { result: 'applied', escalationId: r.escalationId, message: `${r.action} accepted.` };
+    },
+    { validator: (raw) => void validateResolution(run, raw) },
+  );
+  setHandler(
+    documentReceivedUpdate,
+    (raw) => receiveDocument(run, documentReceivedSchema.parse(raw)),
+    {
+      validator: (raw) => void validateDocument(run, raw),
+    },
+  );
+  setHandler(documentReceivedSignal, (raw) => {
+    try {
+      receiveDocument(run, validateDocument(run, raw));
+    } catch (err) {
+      log.warn('document signal dropped', { error: String(err) });
+    }
+  });
+  setHandler(statusQuery, () => status(run));
+}
+
+export function classifyOutcome(run: Run, outcome: TaskOutcome): TaskOutcomeAnswer {
+  const id = outcome.taskExecutionId;
+  const previous = run.state.appliedOutcomes[id];
+  if (previous !== undefined) {
+    return previous === JSON.stringify(outcome)
+      ? { result: 'duplicate', taskExecutionId: id, message: 'This outcome was already applied.' }
+      : {
+          result: 'stale',
+          taskExecutionId: id,
+          message: 'This task execution already has a different outcome.',
+        };
+  }
+  const found = findAttempt(run, id)!;
+  const isCurrent = found.stepIndex === run.state.stepIndex && current(found.s) === found.attempt;
+  if (!isCurrent || found.attempt.phase !== 'RUNNING' || run.state.pendingOutcome) {
+    const why =
+      found.attempt.phase === 'DONE' || !isCurrent
+        ? 'an older attempt or a run.finished task'
+        : 'a task that is not waiting for an agent';
+    return {
+      result: 'stale',
+      taskExecutionId: id,
+      message: `Outcome ignored: it is for ${why}.`,
+    };
+  }
+  run.state.appliedOutcomes[id] = JSON.stringify(outcome);
+  run.state.pendingOutcome = outcome;
+  return {
+    result: 'applied',
+    taskExecutionId: id,
+    message: `Outcome ${outcome.status} applied.`,
+  };
+}
+
+export function validateOutcome(run: Run, raw: unknown): TaskOutcome {
+  const parsed = taskOutcomeSchema.safeParse(raw);
+  if (!parsed.success) throw new Error(`Malformed task outcome: ${describeIssues(parsed.error)}`);
+  const outcome = parsed.data;
+  const found = findAttempt(run, outcome.taskExecutionId);
+  if (!found)
+    throw new Error(`Unknown task execution ${outcome.taskExecutionId} in this workflow.`);
+  if (found.attempt.attempt !== outcome.attempt) {
+    throw new Error(
+      `Task execution ${outcome.taskExecutionId} is attempt ${found.attempt.attempt}, not ${outcome.attempt}.`,
+    );
+  }
+  if (outcome.status === 'COMPLETED' && found.step.taskType === 'generate_invoice') {
+    const invoice = invoiceOutputSchema.safeParse(outcome.output);
+    if (!invoice.success)
+      throw new Error(`Invalid invoice output: ${describeIssues(invoice.error)}`);
+  }
+  return outcome;
+}
+
+export function validateResolution(run: Run, raw: unknown): EscalationResolution {
+  const parsed = escalationResolutionSchema.safeParse(raw);
+  if (!parsed.success) throw new Error(`Malformed resolution: ${describeIssues(parsed.error)}`);
+  const r = parsed.data;
+  const done = run.state.resolvedEscalations[r.escalationId];
+  if (done) {
+    if (done.action === r.action && done.userId === r.userId) return r;
+    throw new Error(`Escalation ${r.escalationId} was already resolved with ${done.action}.`);
+  }
+  const open = run.state.escalation;
+  if (open?.id === r.escalationId && open.resolution) {
+    if (open.resolution.action === r.action && open.resolution.userId === r.userId) return r;
+    throw new Error(
+      `Escalation ${r.escalationId} is already being resolved with ${open.resolution.action}.`,
+    );
+  }
+  if (!open || open.id !== r.escalationId) {
+    throw new Error(`Escalation ${r.escalationId} is not open in this workflow.`);
+  }
+  const step = run.steps[open.stepIndex]!;
+  if (r.action === 'RETRY' && (r.agent || r.channel) && !step.agent) {
+    throw new Error(`${step.taskType} calls no agent: RETRY cannot choose an agent or channel.`);
+  }
+  if (r.action === 'COMPLETE' && step.taskType === 'generate_invoice') {
+    const invoice = invoiceOutputSchema.safeParse(r.output);
+    if (!invoice.success)
+      throw new Error(`Invalid invoice output: ${describeIssues(invoice.error)}`);
+  }
+  return r;
+}
+
+export function receiveDocument(run: Run, doc: DocumentReceived): DocumentAnswer {
+  if (run.state.documents[doc.documentId]) {
+    return {
+      result: 'duplicate',
+      documentId: doc.documentId,
+      message: 'Document already received.',
+    };
+  }
+  run.state.documents[doc.documentId] = {
+    ...doc,
+    receivedAt: Date.now(),
+    recorded: false,
+    auditId: uuid4(),
+  };
+  return { result: 'applied', documentId: doc.documentId, message: 'Document received.' };
+}
+
+export function validateDocument(run: Run, raw: unknown): DocumentReceived {
+  const parsed = documentReceivedSchema.safeParse(raw);
+  if (!parsed.success) throw new Error(`Malformed document: ${describeIssues(parsed.error)}`);
+  if (!run.steps.some((s) => s.awaits?.kind === parsed.data.kind)) {
+    throw new Error(`A ${run.input.workflowType} workflow does not wait for ${parsed.data.kind}.`);
+  }
+  return parsed.data;
+}

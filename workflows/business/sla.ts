@@ -1,0 +1,98 @@
+import { CancellationScope, isCancellation, sleep, uuid4 } from '@temporalio/workflow';
+import { slaFor } from '../definitions/index.js';
+import { db } from './activities.js';
+import { publish } from './report.js';
+import { audit, notification, type Run } from './run.js';
+import { SLA_LEVELS, SLA_THRESHOLDS, type StepState } from './state.js';
+
+// The SLA ladder of a step: durable timers at 60/80/95/100% of its SLA.
+
+export function openSlaClock(run: Run, i: number) {
+  const s = run.state.steps[i]!;
+  if (s.sla) return;
+  const startedAt = Date.now();
+  const ids = Object.fromEntries(
+    SLA_LEVELS.map((l) => [l, { audit: uuid4(), notification: uuid4() }]),
+  ) as NonNullable<StepState['sla']>['ids'];
+  s.sla = {
+    slaId: uuid4(),
+    startedAt,
+    dueAt: startedAt + slaFor(run.steps[i]!, run.input.priority),
+    reached: [],
+    ids,
+  };
+}
+
+/** Runs the step's remaining levels on durable timers until cancelled (the step ended). */
+export function runLadder(run: Run, i: number): { stop: () => Promise<void> } {
+  const s = run.state.steps[i]!;
+  const step = run.steps[i]!;
+  const clock = s.sla!;
+  const scope = new CancellationScope();
+  const running = scope.run(async () => {
+    for (const level of SLA_LEVELS) {
+      if (clock.reached.includes(level)) continue;
+      const at =
+        clock.startedAt + Math.round((clock.dueAt - clock.startedAt) * SLA_THRESHOLDS[level]);
+      if (at > Date.now()) await sleep(at - Date.now());
+      run.ladderBusy++;
+      try {
+        const taskExecutionId = s.attempts[0]!.taskExecutionId;
+        const pct = Math.round(SLA_THRESHOLDS[level] * 100);
+        const notify =
+          level === 'ORANGE'
+            ? notification(
+                run,
+                'SLA_ALERT',
+                'HIL',
+                `SLA ORANGE: ${step.taskType}`,
+                `${step.title} has used ${pct}% of its SLA.`,
+                { taskExecutionId, slaLevel: level },
+              )
+            : level === 'BREACHED'
+              ? notification(
+                  run,
+                  'MANAGER_NOTICE',
+                  'MANAGERS',
+                  `SLA BREACHED: ${step.taskType}`,
+                  `${step.title} missed its SLA (due ${new Date(clock.dueAt).toISOString()}).`,
+                  { taskExecutionId, slaLevel: level },
+                )
+              : undefined;
+        await CancellationScope.nonCancellable(() =>
+          db.recordSlaLevel({
+            slaId: clock.slaId,
+            workflowRowId: run.rowId,
+            level,
+            reachedAt: at,
+            notification: notify && { ...notify, id: clock.ids[level].notification, at },
+            audit: {
+              ...audit('sla.level_reached', 'sla_tracking', clock.slaId, {
+                level,
+                taskType: step.taskType,
+                percent: pct,
+              }),
+              id: clock.ids[level].audit,
+              at,
+            },
+          }),
+        );
+        clock.reached.push(level);
+        if (level === 'RED' && !run.state.escalation) s.slaRedPending = true;
+        publish(run);
+      } finally {
+        run.ladderBusy--;
+      }
+    }
+  });
+  // Marked handled at once: a cancelled ladder must never count as an unhandled rejection.
+  running.catch(() => undefined);
+  return {
+    stop: async () => {
+      scope.cancel();
+      await running.catch((err: unknown) => {
+        if (!isCancellation(err)) throw err;
+      });
+    },
+  };
+}

@@ -1,0 +1,345 @@
+import { condition, isCancellation, log, uuid4, workflowInfo } from '@temporalio/workflow';
+import { backoffBefore, chooseAgent } from '../definitions/index.js';
+import { db, n8n } from './activities.js';
+import { escalate, escalated } from './escalations.js';
+import { invoiceOutputSchema } from './invoice.js';
+import type { TaskOutcome } from './messages.js';
+import { publish } from './report.js';
+import {
+  audit,
+  current,
+  documentsOf,
+  errorMessage,
+  maybeContinueAsNew,
+  newAttempt,
+  outcomeFor,
+  SYSTEM,
+  takeOutcome,
+  taskRow,
+  type Actor,
+  type Run,
+  type StepResult,
+} from './run.js';
+import { openSlaClock, runLadder } from './sla.js';
+import type { Attempt, StepState } from './state.js';
+
+// One step: start the attempt (a wait or the agent call), wait for its end, retry or escalate.
+
+export async function runStep(run: Run, i: number): Promise<'done' | 'skipped' | 'cancel'> {
+  const s = run.state.steps[i]!;
+  const step = run.steps[i]!;
+  let ladder = s.sla ? runLadder(run, i) : undefined;
+  try {
+    for (;;) {
+      let result: StepResult;
+      const a = current(s);
+      if (run.state.escalation) result = await escalated(run, i);
+      else if (a.phase === 'PENDING') {
+        if (!s.sla) {
+          openSlaClock(run, i);
+          ladder = runLadder(run, i);
+        }
+        result = await begin(run, i, a);
+      } else if (a.phase === 'WAITING') result = await waiting(run, i, a);
+      else if (a.phase === 'RUNNING') result = await running(run, i, a);
+      else
+        result = escalate(run, i, 'RETRIES_EXHAUSTED', 'The last attempt ended without a result.');
+      publish(run);
+      if (result === 'continue') continue;
+      // The write that ended the step (finishAttempt or createAttempt) stopped its SLA clock.
+      if (result !== 'cancel') s.status = result === 'done' ? 'COMPLETED' : 'SKIPPED';
+      log.info('step ended', { step: step.taskType, result });
+      return result;
+    }
+  } finally {
+    await ladder?.stop();
+  }
+}
+
+/** Starts the current attempt: a wait for an inbound event, or the agent call. */
+export async function begin(run: Run, i: number, a: Attempt): Promise<StepResult> {
+  const step = run.steps[i]!;
+  const s = run.state.steps[i]!;
+  if (step.awaits && (!step.agent || documentsOf(run, step.awaits.kind).length === 0)) {
+    await db.startAttempt({
+      taskExecutionId: a.taskExecutionId,
+      workflowRowId: run.rowId,
+      status: 'WAITING',
+      startedAt: Date.now(),
+      inputData: { waitingFor: step.awaits.kind },
+      sla: slaRow(s, a),
+      audit: audit('task.waiting', 'task_execution', a.taskExecutionId, {
+        taskType: step.taskType,
+        waitingFor: step.awaits.kind,
+      }),
+    });
+    a.phase = 'WAITING';
+    s.status = 'WAITING';
+    s.nextFollowUpAt ??= Date.now() + step.awaits.followUpEvery;
+    return 'continue';
+  }
+  return dispatch(run, i, a);
+}
+
+export function slaRow(s: StepState, a: Attempt) {
+  const clock = s.sla!;
+  return a === s.attempts[0]
+    ? {
+        id: clock.slaId,
+        slaSeconds: Math.round((clock.dueAt - clock.startedAt) / 1000),
+        startedAt: clock.startedAt,
+        dueAt: clock.dueAt,
+      }
+    : undefined;
+}
+
+export async function dispatch(run: Run, i: number, a: Attempt): Promise<StepResult> {
+  const step = run.steps[i]!;
+  const s = run.state.steps[i]!;
+  const { agent, channel } = chooseAgent(step, run.state.outputs, a.override);
+  const taskInput = {
+    workflow: {
+      id: run.rowId,
+      type: run.input.workflowType,
+      priority: run.input.priority,
+      metadata: run.input.metadata,
+    },
+    previousOutputs: Object.fromEntries(
+      step.inputsFrom.map((t) => [t, run.state.outputs[t] ?? null]),
+    ),
+    ...(step.awaits ? { documents: documentsOf(run, step.awaits.kind) } : {}),
+    ...(a.override?.note ? { instructions: a.override.note } : {}),
+  };
+  await db.startAttempt({
+    taskExecutionId: a.taskExecutionId,
+    workflowRowId: run.rowId,
+    status: 'RUNNING',
+    startedAt: Date.now(),
+    agentName: agent,
+    channel,
+    inputData: taskInput,
+    sla: slaRow(s, a),
+    audit: audit('task.started', 'task_execution', a.taskExecutionId, {
+      taskType: step.taskType,
+      agent,
+      channel,
+      attempt: a.attempt,
+    }),
+  });
+  a.agent = agent;
+  a.channel = channel;
+  a.phase = 'RUNNING';
+  s.status = 'RUNNING';
+  publish(run);
+  try {
+    await n8n.dispatchTask({
+      taskExecutionId: a.taskExecutionId,
+      workflowId: run.rowId,
+      temporalWorkflowId: workflowInfo().workflowId,
+      taskType: step.taskType,
+      agent,
+      channel,
+      attempt: a.attempt,
+      input: taskInput,
+      idempotencyKey: a.taskExecutionId,
+    });
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    // The dispatch failed for good (4xx, or n8n unreachable for an hour): a failed attempt.
+    if (run.state.pendingOutcome?.taskExecutionId === a.taskExecutionId) return 'continue';
+    run.state.pendingOutcome = {
+      taskExecutionId: a.taskExecutionId,
+      attempt: a.attempt,
+      status: 'FAILED',
+      error: {
+        message: `Dispatch to n8n failed: ${errorMessage(err)}`,
+        retryable: false,
+        code: 'DISPATCH_FAILED',
+      },
+    };
+  }
+  return 'continue';
+}
+
+/** Waits for the inbound event, following up on schedule; escalates when the SLA goes RED. */
+export async function waiting(run: Run, i: number, a: Attempt): Promise<StepResult> {
+  const step = run.steps[i]!;
+  const s = run.state.steps[i]!;
+  const kind = step.awaits!.kind;
+  for (;;) {
+    if (documentsOf(run, kind).length > 0) {
+      if (step.agent) return dispatch(run, i, a);
+      await finish(run, i, a, 'COMPLETED', { documents: documentsOf(run, kind) });
+      return 'done';
+    }
+    if (s.slaRedPending) {
+      return escalate(run, i, 'SLA_RED', `${step.title}: no ${kind} after 95% of the SLA.`);
+    }
+    const followUpsLeft = s.followUpsSent < step.awaits!.maxFollowUps;
+    const wait = followUpsLeft ? Math.max(0, s.nextFollowUpAt! - Date.now()) : undefined;
+    const woke = await condition(
+      () => documentsOf(run, kind).length > 0 || s.slaRedPending,
+      wait as number,
+    );
+    if (!woke && followUpsLeft) {
+      s.followUpsSent++;
+      await db.recordFollowUp({
+        id: uuid4(),
+        workflowRowId: run.rowId,
+        taskExecutionId: a.taskExecutionId,
+        channel: step.awaits!.followUpChannel,
+        number: s.followUpsSent,
+        subject: `Follow-up ${s.followUpsSent}: ${kind.replace('_', ' ').toLowerCase()} request`,
+        body: `Following up on our request for ${kind} (${JSON.stringify(run.input.metadata)}).`,
+        at: Date.now(),
+        audit: audit('followup.sent', 'task_execution', a.taskExecutionId, {
+          number: s.followUpsSent,
+          kind,
+        }),
+      });
+      s.nextFollowUpAt = s.nextFollowUpAt! + step.awaits!.followUpEvery;
+      await maybeContinueAsNew(run);
+    }
+  }
+}
+
+/** Waits for the agent's outcome; escalates when the SLA goes RED first. */
+export async function running(run: Run, i: number, a: Attempt): Promise<StepResult> {
+  const s = run.state.steps[i]!;
+  const step = run.steps[i]!;
+  await condition(() => outcomeFor(run, a) !== undefined || s.slaRedPending);
+  const outcome = takeOutcome(run, a);
+  if (!outcome)
+    return escalate(
+      run,
+      i,
+      'SLA_RED',
+      `${step.title}: no result from ${a.agent} after 95% of the SLA.`,
+    );
+  return applyOutcome(run, i, a, outcome);
+}
+
+export async function applyOutcome(
+  run: Run,
+  i: number,
+  a: Attempt,
+  outcome: TaskOutcome,
+): Promise<StepResult> {
+  const step = run.steps[i]!;
+  const s = run.state.steps[i]!;
+  const agentActor = {
+    actorType: 'AGENT',
+    actorId: a.agent ?? 'unknown',
+    actorName: a.agent,
+  } as const;
+  if (outcome.status === 'COMPLETED') {
+    await finish(run, i, a, 'COMPLETED', outcome.output, agentActor);
+    return 'done';
+  }
+  if (outcome.status === 'NEEDS_HUMAN') {
+    await finish(run, i, a, 'FAILED', undefined, agentActor, {
+      message: `Agent asked for a human: ${outcome.reason}`,
+      retryable: false,
+    });
+    return escalate(run, i, 'AGENT_NEEDS_HUMAN', outcome.reason);
+  }
+  await finish(run, i, a, 'FAILED', undefined, agentActor, outcome.error);
+  if (!outcome.error.retryable) {
+    return escalate(run, i, 'NON_RETRYABLE_FAILURE', outcome.error.message);
+  }
+  if (a.attempt >= step.retry.maxAttempts) {
+    return escalate(
+      run,
+      i,
+      'RETRIES_EXHAUSTED',
+      `${a.attempt} attempts failed; last: ${outcome.error.message}`,
+    );
+  }
+  // Durable backoff; the SLA ladder keeps running and may escalate first.
+  const redFirst = await condition(() => s.slaRedPending, backoffBefore(step, a.attempt + 1));
+  if (redFirst) return escalate(run, i, 'SLA_RED', `${step.title}: SLA at 95% while retrying.`);
+  await addAttempt(run, i);
+  return 'continue';
+}
+
+export async function addAttempt(
+  run: Run,
+  i: number,
+  override?: Attempt['override'],
+): Promise<Attempt> {
+  const step = run.steps[i]!;
+  const s = run.state.steps[i]!;
+  const next = newAttempt(step, current(s).attempt + 1, override);
+  await db.createAttempt({
+    task: taskRow(run, i, next),
+    audit: audit('task.retry_scheduled', 'task_execution', next.taskExecutionId, {
+      taskType: step.taskType,
+      attempt: next.attempt,
+      ...override,
+    }),
+  });
+  s.attempts.push(next);
+  return next;
+}
+
+export async function finish(
+  run: Run,
+  i: number,
+  a: Attempt,
+  status: 'COMPLETED' | 'FAILED' | 'CANCELLED',
+  output?: Record<string, unknown>,
+  actor: Actor = SYSTEM,
+  error?: { message: string; retryable: boolean },
+) {
+  const step = run.steps[i]!;
+  await db.finishAttempt({
+    taskExecutionId: a.taskExecutionId,
+    workflowRowId: run.rowId,
+    status,
+    completedAt: Date.now(),
+    outputData: output,
+    errorMessage: error?.message,
+    errorRetryable: error?.retryable,
+    closeSlaId: status === 'COMPLETED' ? run.state.steps[i]!.sla?.slaId : undefined,
+    audit: audit(
+      `task.${status.toLowerCase()}`,
+      'task_execution',
+      a.taskExecutionId,
+      { taskType: step.taskType, attempt: a.attempt, ...(error ? { error: error.message } : {}) },
+      actor,
+    ),
+  });
+  a.phase = 'DONE';
+  if (status === 'COMPLETED' && output) await recordOutput(run, i, a.taskExecutionId, output);
+}
+
+export async function recordOutput(
+  run: Run,
+  i: number,
+  taskExecutionId: string,
+  output: Record<string, unknown>,
+) {
+  const step = run.steps[i]!;
+  run.state.outputs[step.taskType] = output;
+  if (step.taskType !== 'generate_invoice') return;
+  const invoice = invoiceOutputSchema.parse(output);
+  const invoiceId = uuid4();
+  await db.createInvoice({
+    id: invoiceId,
+    workflowRowId: run.rowId,
+    taskExecutionId,
+    invoiceNumber: `INV-${invoiceId.slice(0, 8).toUpperCase()}`,
+    currency: invoice.currency,
+    tax: invoice.tax,
+    dueDate: invoice.dueDate,
+    lines: invoice.lines.map((l) => ({
+      id: uuid4(),
+      description: l.description,
+      category: l.category,
+      quantity: l.quantity,
+      unitPrice: l.unitPrice,
+    })),
+    at: Date.now(),
+    audit: audit('invoice.issued', 'invoice', invoiceId, { lines: invoice.lines.length }),
+  });
+}
