@@ -10,7 +10,8 @@ import { startBusinessWorkflow } from '../../src/workflows/service.js';
 import { TEMPORAL_TEST_SERVER } from '../../src/infra/tools.js';
 import type { Priority, WorkflowType } from '../../workflows/definitions/index.js';
 import { businessWorkflowId } from '../../workflows/business/workflow.js';
-import type { TestDatabase } from './db.js';
+import { createTestDatabase, type TestDatabase } from './db.js';
+import { bundleWorkflows, bundleWorkflowsForTimeSkipping } from './temporal.js';
 import { startN8nStandIn, type Script } from './n8n-stand-in.js';
 
 export interface Harness {
@@ -22,6 +23,10 @@ export interface Harness {
   taskQueue: string;
   /** A fresh worker on the harness's task queue (stop it with worker.shutdown()). */
   newWorker(): Promise<Worker>;
+  /** Starts the harness's own worker (startHarness does it once). */
+  startWorker(): Promise<void>;
+  /** Stops the harness's own worker and waits until it has drained. */
+  stopWorker(): Promise<void>;
   /** Inserts a workflows row (as the API will) and starts its Temporal workflow. */
   start(
     type: WorkflowType,
@@ -57,10 +62,28 @@ export async function createHarness(
     nativeConnection = await NativeConnection.connect({ address });
   }
   const standIn = await startN8nStandIn(client, opts.script);
+  let running: { worker: Worker; done: Promise<void> } | undefined;
   const [client_] = await t.db
     .insert(clients)
     .values({ name: `Client ${randomUUID()}` })
     .returning();
+
+  const newWorker = () =>
+    Worker.create({
+      connection: nativeConnection,
+      taskQueue,
+      workflowBundle: bundle,
+      activities: createActivities({
+        pool: t.pool,
+        n8n: { webhookUrl: standIn.url, callbackUrl: 'http://127.0.0.1:3000/api/task-outcomes' },
+      }),
+    });
+  const stopWorker = async () => {
+    if (!running) return;
+    running.worker.shutdown();
+    await running.done;
+    running = undefined;
+  };
 
   return {
     client,
@@ -68,16 +91,12 @@ export async function createHarness(
     env,
     standIn,
     taskQueue,
-    newWorker: () =>
-      Worker.create({
-        connection: nativeConnection,
-        taskQueue,
-        workflowBundle: bundle,
-        activities: createActivities({
-          pool: t.pool,
-          n8n: { webhookUrl: standIn.url, callbackUrl: 'http://127.0.0.1:3000/api/task-outcomes' },
-        }),
-      }),
+    newWorker,
+    async startWorker() {
+      const worker = await newWorker();
+      running = { worker, done: worker.run() };
+    },
+    stopWorker,
     async start(type, startOpts = {}) {
       const [row] = await t.db
         .insert(workflows)
@@ -95,6 +114,7 @@ export async function createHarness(
       return { rowId: row!.id, workflowId };
     },
     async close() {
+      await stopWorker();
       await standIn.close();
       if (env) await env.teardown();
       else {
@@ -103,6 +123,27 @@ export async function createHarness(
       }
     },
   };
+}
+
+/**
+ * A test database, the workflow bundle (for the time-skipping server if asked), a harness
+ * and its running worker: what a workflow test file needs in its beforeAll.
+ */
+export async function startHarness(
+  opts: { timeSkipping?: boolean; script?: Script } = {},
+): Promise<{ t: TestDatabase; h: Harness }> {
+  const [t, bundle] = await Promise.all([
+    createTestDatabase(),
+    opts.timeSkipping ? bundleWorkflowsForTimeSkipping() : bundleWorkflows(),
+  ]);
+  const h = await createHarness(t, bundle, opts);
+  await h.startWorker();
+  return { t, h };
+}
+
+export async function stopHarness(t: TestDatabase | undefined, h: Harness | undefined) {
+  await h?.close();
+  await t?.drop();
 }
 
 /** Row counts of every business table for one workflow. */

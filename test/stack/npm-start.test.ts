@@ -31,7 +31,8 @@ interface Stack {
   output: () => string;
 }
 
-async function start(env: NodeJS.ProcessEnv): Promise<Stack> {
+/** `npm start`'s entrypoint as a child process, its output collected. */
+function launch(env: NodeJS.ProcessEnv): Stack {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', path.join(PROJECT_ROOT, 'src/start.ts')],
@@ -44,18 +45,24 @@ async function start(env: NodeJS.ProcessEnv): Promise<Stack> {
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  return { child, output: () => out };
+}
+
+async function start(env: NodeJS.ProcessEnv): Promise<Stack> {
+  const stack = launch(env);
+  const { child, output } = stack;
   await new Promise<void>((resolve, reject) => {
     const timer = setInterval(() => {
-      if (out.includes('Press Ctrl-C to stop.')) {
+      if (output().includes('Press Ctrl-C to stop.')) {
         clearInterval(timer);
         resolve();
       } else if (child.exitCode !== null) {
         clearInterval(timer);
-        reject(new Error(`npm start exited early:\n${out}`));
+        reject(new Error(`npm start exited early:\n${output()}`));
       }
     }, 200);
   });
-  return { child, output: () => out };
+  return stack;
 }
 
 async function interrupt(stack: Stack): Promise<number | null> {
@@ -181,22 +188,11 @@ describe('npm start', () => {
         DATABASE_URL: '',
         TEMPORAL_ADDRESS: '',
       };
-      const child = spawn(
-        process.execPath,
-        ['--import', 'tsx', path.join(PROJECT_ROOT, 'src/start.ts')],
-        {
-          cwd: PROJECT_ROOT,
-          env,
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      const { child, output } = launch(env);
       const code = await new Promise<number | null>((r) => child.once('exit', r));
       expect(code).toBe(1);
-      expect(out).toContain(`Port ${port} (API) is already in use`);
-      expect(out).toContain('set PORT to another port');
+      expect(output()).toContain(`Port ${port} (API) is already in use`);
+      expect(output()).toContain('set PORT to another port');
       expect(processesOf(other.dir)).toEqual([]);
     } finally {
       blocker.close();

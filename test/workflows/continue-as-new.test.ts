@@ -1,40 +1,28 @@
 import { eq } from 'drizzle-orm';
-import type { Worker, WorkflowBundle } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents, escalations, taskExecutions } from '../../db/schema/index.js';
 import { resolveEscalationUpdate, statusQuery } from '../../workflows/business/messages.js';
 import type { businessWorkflow } from '../../workflows/business/workflow.js';
-import { createHarness, rowCounts, type Harness } from '../helpers/business.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { startHarness, stopHarness, rowCounts, type Harness } from '../helpers/business.js';
+import type { TestDatabase } from '../helpers/db.js';
 import { insertHilUser } from '../helpers/fixtures.js';
 import { completeAll, realisticOutput } from '../helpers/n8n-stand-in.js';
-import { bundleWorkflowsForTimeSkipping, recordHistory } from '../helpers/temporal.js';
+import { recordHistory } from '../helpers/temporal.js';
 import { eventually } from '../helpers/wait.js';
 
 let t: TestDatabase;
-let bundle: WorkflowBundle;
 let h: Harness;
-let worker: Worker;
-let running: Promise<void>;
 
 beforeAll(async () => {
-  [t, bundle] = await Promise.all([createTestDatabase(), bundleWorkflowsForTimeSkipping()]);
-  h = await createHarness(t, bundle, {
+  ({ t, h } = await startHarness({
     timeSkipping: true,
     script: (ctx) =>
       ctx.dispatch.taskType === 'portal_access' && ctx.count === 1
         ? { status: 'NEEDS_HUMAN', reason: 'Portal needs a login nobody has' }
         : completeAll(ctx),
-  });
-  worker = await h.newWorker();
-  running = worker.run();
+  }));
 });
-afterAll(async () => {
-  worker.shutdown();
-  await running;
-  await h.close();
-  await t.drop();
-});
+afterAll(() => stopHarness(t, h));
 
 describe('continue-as-new', () => {
   it('keeps a long escalation wait small: new runs carry the state, nothing is written twice', async () => {

@@ -1,30 +1,31 @@
 import { asc, eq } from 'drizzle-orm';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import type { Worker, WorkflowBundle } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents, escalations, slaTracking, taskExecutions } from '../../db/schema/index.js';
 import { resolveEscalationUpdate, statusQuery } from '../../workflows/business/messages.js';
 import type { businessWorkflow } from '../../workflows/business/workflow.js';
-import { createHarness, rowCounts, workflowRow, type Harness } from '../helpers/business.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import {
+  startHarness,
+  stopHarness,
+  rowCounts,
+  workflowRow,
+  type Harness,
+} from '../helpers/business.js';
+import type { TestDatabase } from '../helpers/db.js';
 import { insertHilUser } from '../helpers/fixtures.js';
 import { completeAll, realisticOutput, type Script } from '../helpers/n8n-stand-in.js';
-import { bundleWorkflowsForTimeSkipping, recordHistory } from '../helpers/temporal.js';
+import { recordHistory } from '../helpers/temporal.js';
 import { eventually } from '../helpers/wait.js';
 
 let t: TestDatabase;
-let bundle: WorkflowBundle;
 let h: Harness;
-let worker: Worker;
-let running: Promise<void>;
 let hil: string;
 
 /** Per-workflow behaviour of identify_lender_contact, keyed by the workflow row ID. */
 const firstStep = new Map<string, Script>();
 
 beforeAll(async () => {
-  [t, bundle] = await Promise.all([createTestDatabase(), bundleWorkflowsForTimeSkipping()]);
-  h = await createHarness(t, bundle, {
+  ({ t, h } = await startHarness({
     timeSkipping: true,
     script: (ctx) => {
       if (ctx.dispatch.taskType === 'send_payoff_request') {
@@ -40,17 +41,10 @@ beforeAll(async () => {
           : undefined;
       return custom ? custom(ctx) : completeAll(ctx);
     },
-  });
+  }));
   hil = await insertHilUser(t.db);
-  worker = await h.newWorker();
-  running = worker.run();
 });
-afterAll(async () => {
-  worker.shutdown();
-  await running;
-  await h.close();
-  await t.drop();
-});
+afterAll(() => stopHarness(t, h));
 
 async function start(script: Script) {
   const started = await h.start('PAYOFF');

@@ -1,5 +1,4 @@
 import { asc, eq } from 'drizzle-orm';
-import type { Worker, WorkflowBundle } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   auditEvents,
@@ -16,20 +15,22 @@ import {
   RexeraStatus,
   RexeraWorkflowType,
 } from '../../workflows/search-attributes.js';
-import { createHarness, rowCounts, workflowRow, type Harness } from '../helpers/business.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import {
+  startHarness,
+  stopHarness,
+  rowCounts,
+  workflowRow,
+  type Harness,
+} from '../helpers/business.js';
+import type { TestDatabase } from '../helpers/db.js';
 import { completeAll, realisticOutput } from '../helpers/n8n-stand-in.js';
-import { bundleWorkflows, recordHistory } from '../helpers/temporal.js';
+import { recordHistory } from '../helpers/temporal.js';
 
 let t: TestDatabase;
-let bundle: WorkflowBundle;
 let h: Harness;
-let worker: Worker;
-let running: Promise<void>;
 
 beforeAll(async () => {
-  [t, bundle] = await Promise.all([createTestDatabase(), bundleWorkflows()]);
-  h = await createHarness(t, bundle, {
+  ({ t, h } = await startHarness({
     script: async (ctx) => {
       // The counterparty answers while the request is being sent (documents may arrive early).
       if (ctx.dispatch.taskType === 'send_payoff_request') {
@@ -53,16 +54,9 @@ beforeAll(async () => {
       }
       return completeAll(ctx);
     },
-  });
-  worker = await h.newWorker();
-  running = worker.run();
+  }));
 });
-afterAll(async () => {
-  worker.shutdown();
-  await running;
-  await h.close();
-  await t.drop();
-});
+afterAll(() => stopHarness(t, h));
 
 async function tasksOf(rowId: string) {
   return t.db

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq } from 'drizzle-orm';
-import type { Worker, WorkflowBundle } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { communications, documents, escalations, taskExecutions } from '../../db/schema/index.js';
 import {
@@ -9,30 +8,18 @@ import {
   statusQuery,
 } from '../../workflows/business/messages.js';
 import type { businessWorkflow } from '../../workflows/business/workflow.js';
-import { createHarness, type Harness } from '../helpers/business.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { bundleWorkflowsForTimeSkipping } from '../helpers/temporal.js';
+import { startHarness, stopHarness, type Harness } from '../helpers/business.js';
+import type { TestDatabase } from '../helpers/db.js';
 import { eventually } from '../helpers/wait.js';
 
 const HOUR = 3600_000;
 let t: TestDatabase;
-let bundle: WorkflowBundle;
 let h: Harness;
-let worker: Worker;
-let running: Promise<void>;
 
 beforeAll(async () => {
-  [t, bundle] = await Promise.all([createTestDatabase(), bundleWorkflowsForTimeSkipping()]);
-  h = await createHarness(t, bundle, { timeSkipping: true });
-  worker = await h.newWorker();
-  running = worker.run();
+  ({ t, h } = await startHarness({ timeSkipping: true }));
 });
-afterAll(async () => {
-  worker.shutdown();
-  await running;
-  await h.close();
-  await t.drop();
-});
+afterAll(() => stopHarness(t, h));
 
 async function waitingTask(rowId: string) {
   return eventually('await_documents to be WAITING', async () => {

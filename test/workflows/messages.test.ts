@@ -1,39 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import { asc, eq } from 'drizzle-orm';
 import { WorkflowFailedError } from '@temporalio/client';
-import type { Worker, WorkflowBundle } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents, escalations, slaTracking, taskExecutions } from '../../db/schema/index.js';
 import { deliverTaskOutcome, OutcomeRejectedError } from '../../src/workflows/service.js';
 import type { TaskOutcome } from '../../workflows/business/messages.js';
 import type { businessWorkflow } from '../../workflows/business/workflow.js';
-import { createHarness, workflowRow, type Harness } from '../helpers/business.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { startHarness, stopHarness, workflowRow, type Harness } from '../helpers/business.js';
+import type { TestDatabase } from '../helpers/db.js';
 import { completeAll, realisticOutput, type Script } from '../helpers/n8n-stand-in.js';
-import { bundleWorkflows, recordHistory } from '../helpers/temporal.js';
+import { recordHistory } from '../helpers/temporal.js';
 import { eventually } from '../helpers/wait.js';
 
 let t: TestDatabase;
-let bundle: WorkflowBundle;
 let h: Harness;
-let worker: Worker;
-let running: Promise<void>;
 const scripts = new Map<string, Script>();
 
 beforeAll(async () => {
-  [t, bundle] = await Promise.all([createTestDatabase(), bundleWorkflows()]);
-  h = await createHarness(t, bundle, {
+  ({ t, h } = await startHarness({
     script: (ctx) => (scripts.get(ctx.dispatch.workflowId) ?? completeAll)(ctx),
-  });
-  worker = await h.newWorker();
-  running = worker.run();
+  }));
 });
-afterAll(async () => {
-  worker.shutdown();
-  await running;
-  await h.close();
-  await t.drop();
-});
+afterAll(() => stopHarness(t, h));
 
 async function start(script: Script) {
   const started = await h.start('MUNICIPAL_LIEN_SEARCH');
@@ -201,8 +189,7 @@ describe('task outcomes', () => {
   it('is never lost when no worker is up: the Update times out, the Signal is stored and applied later, once', async () => {
     const { rowId, workflowId, handle } = await start(silentFirst);
     const task = await running1(rowId);
-    worker.shutdown();
-    await running;
+    await h.stopWorker();
 
     const outcome: TaskOutcome = {
       taskExecutionId: task.id,
@@ -219,8 +206,7 @@ describe('task outcomes', () => {
       (await deliverTaskOutcome(h.client, workflowId, outcome, { updateTimeoutMs: 500 })).result,
     ).toBe('queued');
 
-    worker = await h.newWorker();
-    running = worker.run();
+    await h.startWorker();
     expect((await handle.result()).status).toBe('COMPLETED');
     recordHistory('lien-search-outcome-by-signal', 'dev', h.address, handle.workflowId);
     const completions = await t.db

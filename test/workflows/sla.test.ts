@@ -1,5 +1,4 @@
 import { asc, eq } from 'drizzle-orm';
-import type { Worker, WorkflowBundle } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   auditEvents,
@@ -11,38 +10,27 @@ import {
 } from '../../db/schema/index.js';
 import { deliverTaskOutcome } from '../../src/workflows/service.js';
 import type { businessWorkflow } from '../../workflows/business/workflow.js';
-import { createHarness, type Harness } from '../helpers/business.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { startHarness, stopHarness, type Harness } from '../helpers/business.js';
+import type { TestDatabase } from '../helpers/db.js';
 import { completeAll, realisticOutput } from '../helpers/n8n-stand-in.js';
-import { bundleWorkflowsForTimeSkipping, recordHistory } from '../helpers/temporal.js';
+import { recordHistory } from '../helpers/temporal.js';
 import { eventually } from '../helpers/wait.js';
 
 const HOUR = 3600_000;
 /** 60, 80, 95 and 100% of 24 hours: 14.4 h, 19.2 h, 22.8 h, 24 h. */
 const [AT_60, AT_80, AT_95, AT_100] = [51_840_000, 69_120_000, 82_080_000, 86_400_000];
 let t: TestDatabase;
-let bundle: WorkflowBundle;
 let h: Harness;
-let worker: Worker;
-let running: Promise<void>;
 
 beforeAll(async () => {
-  [t, bundle] = await Promise.all([createTestDatabase(), bundleWorkflowsForTimeSkipping()]);
   // portal_access (24 h SLA) never answers on its own; everything else completes at once.
-  h = await createHarness(t, bundle, {
+  ({ t, h } = await startHarness({
     timeSkipping: true,
     script: (ctx) =>
       ctx.dispatch.taskType === 'portal_access' ? { status: 'SILENT' } : completeAll(ctx),
-  });
-  worker = await h.newWorker();
-  running = worker.run();
+  }));
 });
-afterAll(async () => {
-  worker.shutdown();
-  await running;
-  await h.close();
-  await t.drop();
-});
+afterAll(() => stopHarness(t, h));
 
 async function portalTask(rowId: string) {
   return eventually('portal_access to be dispatched', async () => {
