@@ -11,15 +11,23 @@ export function slaLevelOf(s: StepState): SlaLevel {
   return s.sla?.reached.at(-1) ?? 'GREEN';
 }
 
+/**
+ * Brings the search attributes and the UI details up to date. Only values that changed are
+ * upserted: every upsert is a history event.
+ */
 export function publish(run: Run, status?: 'COMPLETED' | 'CANCELLED') {
   const s = run.state.steps[run.state.stepIndex];
   const step = run.steps[run.state.stepIndex];
   const businessStatus = status ?? (run.state.escalation ? 'BLOCKED' : 'IN_PROGRESS');
-  updateVisibility([
+  const changed = [
     { key: RexeraStatus, value: businessStatus },
     { key: RexeraCurrentTask, value: status || !step ? null : step.taskType },
     { key: RexeraSlaLevel, value: status || !s ? null : slaLevelOf(s) },
-  ]);
+  ].filter(({ key, value }) => run.published[key.name] !== value);
+  if (changed.length > 0) {
+    updateVisibility(changed);
+    for (const { key, value } of changed) run.published[key.name] = value;
+  }
   const lines = [
     `**${run.input.workflowType}** · ${businessStatus}`,
     step && !status

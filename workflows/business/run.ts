@@ -28,6 +28,8 @@ export interface Run {
   /** SLA level writes in flight (continue-as-new waits for them). */
   ladderBusy: number;
   finished: boolean;
+  /** Search attribute values this run has upserted (a new run publishes afresh). */
+  published: Record<string, string | null>;
 }
 
 /** What a phase of a step tells the step loop: go on, or how the step ended. */

@@ -61,6 +61,7 @@ export async function businessWorkflow(
     state: input.resume ?? newState(input, definition),
     ladderBusy: 0,
     finished: false,
+    published: {},
   };
   installHandlers(run);
   const recorder = recordDocuments(run);
