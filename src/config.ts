@@ -54,6 +54,17 @@ export const configSchema = z.object({
   DATA_DIR: z.string().min(1).default('.data'),
   /** The n8n webhook that receives task dispatches. */
   N8N_WEBHOOK_URL: z.string().url().default('http://127.0.0.1:5678/webhook/rexera-task'),
+  /**
+   * HS256 secret of the JWTs users bring (the Supabase project's JWT secret). Unset under
+   * `npm start`: one is made at first start and kept in DATA_DIR/secrets.json.
+   */
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Shared secret of the HMAC-SHA256 signatures on n8n's callbacks (same as for JWT_SECRET). */
+  N8N_HMAC_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** How old a signed callback may be before it is refused (replay protection). */
+  HMAC_TOLERANCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
+  /** How long the API waits for a worker to answer an Update before falling back. */
+  UPDATE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   /** How n8n reaches this API (the callback address sent with every dispatch). */
   API_PUBLIC_URL: z.string().url().default('http://127.0.0.1:3000'),
 });

@@ -11,6 +11,7 @@ import {
   startTemporalDevServer,
   waitForTemporal,
 } from './infra/temporal.js';
+import { loadOrCreateSecrets } from './infra/secrets.js';
 import { ensureTools } from './infra/tools.js';
 
 /**
@@ -110,7 +111,14 @@ async function main() {
     await runMigrations(databaseUrl);
 
     step(5, 'worker and API');
-    const env = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress };
+    const secrets = loadOrCreateSecrets(config.dataDir);
+    const env = {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: temporalAddress,
+      JWT_SECRET: config.JWT_SECRET ?? secrets.jwtSecret,
+      N8N_HMAC_SECRET: config.N8N_HMAC_SECRET ?? secrets.n8nHmacSecret,
+    };
     const spawnService = (name: string, entry: string) =>
       startProcess({
         name,

@@ -46,6 +46,8 @@ export const workflows = pgTable(
     }),
     /** The ID of the Temporal workflow that owns this row (derived from `id`). */
     temporalWorkflowId: text('temporal_workflow_id'),
+    /** The creating request's Idempotency-Key: the same key again returns this row. */
+    idempotencyKey: text('idempotency_key'),
     createdBy: uuid('created_by').references(() => userProfiles.id, { onDelete: 'set null' }),
     assignedTo: uuid('assigned_to').references(() => userProfiles.id, { onDelete: 'set null' }),
     dueAt: tstz('due_at'),
@@ -55,6 +57,7 @@ export const workflows = pgTable(
   },
   (t) => [
     uniqueIndex('workflows_temporal_workflow_id_key').on(t.temporalWorkflowId),
+    uniqueIndex('workflows_client_idempotency_key').on(t.clientId, t.idempotencyKey),
     index('workflows_client_id_idx').on(t.clientId),
     index('workflows_status_idx').on(t.status),
     index('workflows_type_status_idx').on(t.workflowType, t.status),

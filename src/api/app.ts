@@ -1,19 +1,33 @@
 import express, { type Express } from 'express';
+import { callbacksRouter } from './callbacks/router.js';
+import { authenticate, type ApiDeps, type RawBodyRequest } from './context.js';
+import { escalationsRouter } from './escalations/router.js';
 import { healthRouter } from './health/router.js';
 import type { HealthService } from './health/service.js';
-import { errorHandler, notFound } from './middleware.js';
+import { errorHandler, notFound, requireJson } from './middleware.js';
+import { workflowsRouter } from './workflows/router.js';
 
-export interface AppDeps {
-  health: HealthService;
-  log: (message: string) => void;
-}
+export const BODY_LIMIT = '256kb';
 
 /** The Express app, without `listen` (the entrypoint and the tests each listen). */
-export function createApp(deps: AppDeps): Express {
+export function createApp(deps: ApiDeps & { health: HealthService }): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use(express.json({ limit: '256kb' }));
   app.use(healthRouter(deps.health));
+  app.use(requireJson);
+  app.use(
+    express.json({
+      limit: BODY_LIMIT,
+      // n8n's callbacks are signed over the exact bytes: keep them.
+      verify: (req, _res, buf) => {
+        (req as RawBodyRequest).rawBody = buf;
+      },
+    }),
+  );
+  app.use(authenticate(deps));
+  app.use(callbacksRouter(deps));
+  app.use(workflowsRouter(deps));
+  app.use(escalationsRouter(deps));
   app.use(notFound);
   app.use(errorHandler(deps.log));
   return app;

@@ -1,17 +1,24 @@
 import type { Server } from 'node:http';
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { createPool } from '../../db/client.js';
 import { getConfig } from '../config.js';
 import { createLogger } from '../infra/log.js';
 import { runIfMain } from '../infra/main.js';
 import { createApp } from './app.js';
+import { createJwtVerifier } from './auth/jwt.js';
 import { createHealthService } from './health/service.js';
 
 export interface ApiSettings {
   databaseUrl: string;
   temporalAddress: string;
+  namespace: string;
+  taskQueue: string;
   port: number;
   host: string;
+  jwtSecret: string;
+  n8nHmacSecret: string;
+  hmacToleranceSeconds: number;
+  updateTimeoutMs: number;
 }
 
 /** Starts the API; resolves once it listens. `close` stops it and what it holds. */
@@ -19,9 +26,15 @@ export async function startApi(settings: ApiSettings) {
   const log = createLogger('api');
   const pool = createPool(settings.databaseUrl);
   // Lazy: the API starts (and /health answers 503) even while Temporal is down.
-  const temporal = Connection.lazy({ address: settings.temporalAddress });
+  const connection = Connection.lazy({ address: settings.temporalAddress });
   const app = createApp({
-    health: createHealthService({ pool, temporal }),
+    pool,
+    temporal: new Client({ connection, namespace: settings.namespace }),
+    verifyJwt: createJwtVerifier(settings.jwtSecret),
+    hmac: { secret: settings.n8nHmacSecret, toleranceSeconds: settings.hmacToleranceSeconds },
+    taskQueue: settings.taskQueue,
+    updateTimeoutMs: settings.updateTimeoutMs,
+    health: createHealthService({ pool, temporal: connection }),
     log: (m) => log.error(m),
   });
   const server = await new Promise<Server>((resolve, reject) => {
@@ -33,7 +46,7 @@ export async function startApi(settings: ApiSettings) {
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
-      await temporal.close();
+      await connection.close();
       await pool.end();
     },
   };
@@ -42,14 +55,23 @@ export async function startApi(settings: ApiSettings) {
 async function main() {
   const config = getConfig();
   const log = createLogger('api');
-  if (!config.DATABASE_URL || !config.TEMPORAL_ADDRESS) {
-    throw new Error('DATABASE_URL and TEMPORAL_ADDRESS must be set (`npm start` sets both).');
+  const { DATABASE_URL, TEMPORAL_ADDRESS, JWT_SECRET, N8N_HMAC_SECRET } = config;
+  if (!DATABASE_URL || !TEMPORAL_ADDRESS || !JWT_SECRET || !N8N_HMAC_SECRET) {
+    throw new Error(
+      'DATABASE_URL, TEMPORAL_ADDRESS, JWT_SECRET and N8N_HMAC_SECRET must be set (`npm start` sets them all).',
+    );
   }
   const api = await startApi({
-    databaseUrl: config.DATABASE_URL,
-    temporalAddress: config.TEMPORAL_ADDRESS,
+    databaseUrl: DATABASE_URL,
+    temporalAddress: TEMPORAL_ADDRESS,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
     port: config.PORT,
     host: config.HOST,
+    jwtSecret: JWT_SECRET,
+    n8nHmacSecret: N8N_HMAC_SECRET,
+    hmacToleranceSeconds: config.HMAC_TOLERANCE_SECONDS,
+    updateTimeoutMs: config.UPDATE_TIMEOUT_MS,
   }).catch((err: unknown) => {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new Error(`Port ${config.PORT} (API) is already in use; set PORT to another port.`);

@@ -1,4 +1,5 @@
 import {
+  ApplicationFailure,
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
   WorkflowNotFoundError,
@@ -10,11 +11,19 @@ import type { Database } from '../../db/client.js';
 import { workflows } from '../../db/schema/index.js';
 import { latestVersion } from '../../workflows/definitions/index.js';
 import {
+  documentReceivedSignal,
+  documentReceivedUpdate,
+  resolveEscalationUpdate,
   taskOutcomeSignal,
   taskOutcomeUpdate,
+  type DocumentAnswer,
+  type DocumentReceived,
+  type EscalationResolution,
+  type ResolutionAnswer,
   type TaskOutcome,
   type TaskOutcomeAnswer,
 } from '../../workflows/business/messages.js';
+import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import { businessWorkflow, businessWorkflowId } from '../../workflows/business/workflow.js';
 
 export interface WorkflowServiceDeps {
@@ -59,67 +68,157 @@ export async function startBusinessWorkflow(
   return { workflowId, runId: handle.firstExecutionRunId };
 }
 
-export type DeliveryAnswer =
-  | TaskOutcomeAnswer
-  /** No worker completed the Update in time: stored durably as a Signal, applied later. */
-  | { result: 'queued'; taskExecutionId: string; message: string }
-  /** The workflow has ended (or never existed): nothing was changed. */
-  | { result: 'closed'; taskExecutionId: string; message: string };
-
-/** The workflow refused the outcome (unknown task, wrong attempt, malformed output). */
-export class OutcomeRejectedError extends Error {
-  constructor(message: string) {
+/** The workflow's validator refused a message; `type` says why (see RejectionType). */
+export class MessageRejectedError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+  ) {
     super(message);
-    this.name = 'OutcomeRejectedError';
+    this.name = 'MessageRejectedError';
   }
 }
 
+/** Temporal could not be reached: the caller should retry later. */
+export class TemporalUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TemporalUnavailableError';
+  }
+}
+
+type Closed = { result: 'closed'; message: string };
+type Queued = { result: 'queued'; message: string };
+
 /**
- * Delivers an n8n outcome to its workflow. First as an Update, so the caller hears at once
- * whether it was applied, a duplicate or stale; if no worker completes it within
- * `updateTimeoutMs` (every worker down), as a Signal, which the server stores durably and
- * the workflow dedupes exactly like the Update. An outcome is never lost.
+ * Sends a message to a business workflow. First as an Update, so the caller hears at once
+ * what came of it; if no worker completes it within `updateTimeoutMs` (every worker down)
+ * and the message has a durable Signal twin, as that Signal, which the server stores and
+ * the workflow dedupes exactly like the Update: nothing is lost. A workflow that has ended
+ * answers `closed`.
  */
+async function deliver<Ret, Arg>(
+  client: Client,
+  workflowId: string,
+  update: UpdateDefinition<Ret, [Arg]>,
+  signal: SignalDefinition<[Arg]> | undefined,
+  arg: Arg,
+  updateTimeoutMs = 5_000,
+): Promise<Ret | Closed | Queued> {
+  const handle = client.workflow.getHandle(workflowId);
+  const closed: Closed = {
+    result: 'closed',
+    message: `Workflow ${workflowId} has ended (or does not exist); nothing was changed.`,
+  };
+  try {
+    return await client.connection.withDeadline(Date.now() + updateTimeoutMs, () =>
+      handle.executeUpdate(update, { args: [arg] }),
+    );
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) {
+      const cause = err.cause;
+      const type = cause instanceof ApplicationFailure ? (cause.type ?? 'Rejected') : 'Rejected';
+      throw new MessageRejectedError(type, cause?.message ?? err.message);
+    }
+    if (err instanceof WorkflowNotFoundError || isWorkflowClosed(err)) return closed;
+    if (isUnavailable(err)) throw new TemporalUnavailableError(String((err as Error).message));
+    if (!signal || !isDeadlineExceeded(err)) throw err;
+  }
+  try {
+    await client.connection.withDeadline(Date.now() + updateTimeoutMs, () =>
+      handle.signal(signal, arg),
+    );
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError || isWorkflowClosed(err)) return closed;
+    if (isUnavailable(err) || isDeadlineExceeded(err)) {
+      throw new TemporalUnavailableError(String((err as Error).message));
+    }
+    throw err;
+  }
+  return {
+    result: 'queued',
+    message:
+      'No worker answered in time; the message is stored and will be applied when one is back.',
+  };
+}
+
+export type DeliveryAnswer =
+  | TaskOutcomeAnswer
+  | (Closed & { taskExecutionId: string })
+  | (Queued & { taskExecutionId: string });
+
+/** Delivers an n8n outcome (Update, falling back to the durable Signal). */
 export async function deliverTaskOutcome(
   client: Client,
   workflowId: string,
   outcome: TaskOutcome,
   opts: { updateTimeoutMs?: number } = {},
 ): Promise<DeliveryAnswer> {
-  const handle = client.workflow.getHandle(workflowId);
-  const deadline = Date.now() + (opts.updateTimeoutMs ?? 5_000);
-  const closed = {
-    result: 'closed',
-    taskExecutionId: outcome.taskExecutionId,
-    message: `Workflow ${workflowId} has ended (or does not exist); nothing was changed.`,
-  } as const;
+  const answer = await deliver(
+    client,
+    workflowId,
+    taskOutcomeUpdate,
+    taskOutcomeSignal,
+    outcome,
+    opts.updateTimeoutMs,
+  );
+  return { ...answer, taskExecutionId: outcome.taskExecutionId };
+}
+
+/** Delivers an inbound document (Update, falling back to the durable Signal). */
+export async function deliverDocument(
+  client: Client,
+  workflowId: string,
+  document: DocumentReceived,
+  opts: { updateTimeoutMs?: number } = {},
+): Promise<DocumentAnswer | Closed | Queued> {
+  return deliver(
+    client,
+    workflowId,
+    documentReceivedUpdate,
+    documentReceivedSignal,
+    document,
+    opts.updateTimeoutMs,
+  );
+}
+
+/** An HIL decision: an Update only, since the person must hear whether it was taken. */
+export async function resolveEscalation(
+  client: Client,
+  workflowId: string,
+  resolution: EscalationResolution,
+  opts: { updateTimeoutMs?: number } = {},
+): Promise<ResolutionAnswer | Closed> {
   try {
-    return await client.connection.withDeadline(deadline, () =>
-      handle.executeUpdate(taskOutcomeUpdate, { args: [outcome] }),
-    );
+    return (await deliver(
+      client,
+      workflowId,
+      resolveEscalationUpdate,
+      undefined,
+      resolution,
+      opts.updateTimeoutMs,
+    )) as ResolutionAnswer | Closed;
   } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) {
-      throw new OutcomeRejectedError(err.cause?.message ?? err.message);
-    }
-    if (err instanceof WorkflowNotFoundError || isWorkflowClosed(err)) return closed;
-    if (!isDeadlineExceeded(err)) throw err;
-  }
-  try {
-    await handle.signal(taskOutcomeSignal, outcome);
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError || isWorkflowClosed(err)) return closed;
+    if (isDeadlineExceeded(err)) throw new TemporalUnavailableError('No worker answered in time.');
     throw err;
   }
-  return {
-    result: 'queued',
-    taskExecutionId: outcome.taskExecutionId,
-    message:
-      'No worker answered in time; the outcome is stored and will be applied when one is back.',
-  };
 }
 
 function isWorkflowClosed(err: unknown): boolean {
   return /workflow execution already completed/i.test(String((err as Error)?.message ?? ''));
+}
+
+function codes(err: unknown): unknown[] {
+  const out: unknown[] = [];
+  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
+    out.push((e as { code?: unknown }).code);
+  }
+  return out;
+}
+
+/** gRPC UNAVAILABLE (14): the server cannot be reached. */
+function isUnavailable(err: unknown): boolean {
+  return codes(err).includes(14);
 }
 
 function isDeadlineExceeded(err: unknown): boolean {

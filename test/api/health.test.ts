@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startApi } from '../../src/api/server.js';
 import { getFreePort } from '../../src/infra/ports.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/infra/postgres.js';
+import { startTestApi } from '../helpers/api.js';
 import { tempDataDir } from '../helpers/embedded.js';
 
 // This file stops PostgreSQL on purpose, so it runs a cluster of its own.
@@ -27,10 +27,9 @@ describe('GET /health', () => {
   });
 
   async function getHealth(temporalAddress: string) {
-    const port = await getFreePort();
-    const api = await startApi({ databaseUrl: pg!.url, temporalAddress, port, host: '127.0.0.1' });
+    const api = await startTestApi({ databaseUrl: pg!.url, temporalAddress });
     try {
-      const res = await fetch(`http://127.0.0.1:${port}/health`);
+      const res = await fetch(`${api.url}/health`);
       return { status: res.status, body: (await res.json()) as Record<string, { ok: boolean }> };
     } finally {
       await api.close();

@@ -7,6 +7,7 @@ import {
   type DocumentReceived,
 } from '../../workflows/business/messages.js';
 import { getFreePort } from '../../src/infra/ports.js';
+import { signedHeaders } from './api.js';
 
 export type Dispatch = DispatchRequest & { callbackUrl: string };
 
@@ -116,9 +117,23 @@ export const completeAll: Script = ({ dispatch }) => ({
  * answers each through the real Update path, before acknowledging the dispatch (so that
  * time-skipping tests never see a gap in which time could jump).
  */
-export async function startN8nStandIn(client: Client, script: Script = completeAll) {
+export async function startN8nStandIn(
+  client: Client,
+  script: Script = completeAll,
+  opts: { api?: { url: string; secret: string } } = {},
+) {
   const dispatches: Dispatch[] = [];
-  const answers: DeliveryAnswer[] = [];
+  const answers: (DeliveryAnswer | { status: number; body: unknown })[] = [];
+  /** Posts a callback to the API, signed as n8n signs it. */
+  const postSigned = async (path: string, payload: unknown) => {
+    const body = JSON.stringify(payload);
+    const res = await fetch(`${opts.api!.url}${path}`, {
+      method: 'POST',
+      headers: signedHeaders(body, undefined, opts.api!.secret),
+      body,
+    });
+    return { status: res.status, body: await res.json() };
+  };
   const counts = new Map<string, number>();
   let current = script;
 
@@ -136,11 +151,14 @@ export async function startN8nStandIn(client: Client, script: Script = completeA
             dispatch,
             count: counts.get(key) ?? 1,
             sendDocument: async (doc) => {
+              const document = { documentId: crypto.randomUUID(), ...doc };
+              if (opts.api) {
+                await postSigned(`/api/workflows/${dispatch.workflowId}/documents`, document);
+                return;
+              }
               await client.workflow
                 .getHandle(dispatch.temporalWorkflowId)
-                .executeUpdate(documentReceivedUpdate, {
-                  args: [{ documentId: crypto.randomUUID(), ...doc }],
-                });
+                .executeUpdate(documentReceivedUpdate, { args: [document] });
             },
           });
           if (reply.status === 'HTTP') {
@@ -153,7 +171,14 @@ export async function startN8nStandIn(client: Client, script: Script = completeA
               attempt: dispatch.attempt,
               ...reply,
             };
-            answers.push(await deliverTaskOutcome(client, dispatch.temporalWorkflowId, outcome));
+            answers.push(
+              opts.api
+                ? await postSigned('/api/task-outcomes', {
+                    workflowId: dispatch.workflowId,
+                    outcome,
+                  })
+                : await deliverTaskOutcome(client, dispatch.temporalWorkflowId, outcome),
+            );
           }
           res.writeHead(202, { 'content-type': 'application/json' }).end('{"accepted":true}');
         } catch (err) {
@@ -170,6 +195,10 @@ export async function startN8nStandIn(client: Client, script: Script = completeA
     answers,
     setScript(next: Script) {
       current = next;
+    },
+    /** From now on, report through the API's signed callbacks instead of straight to Temporal. */
+    useApi(api: { url: string; secret: string }) {
+      opts.api = api;
     },
     close: () => new Promise<void>((r) => server.close(() => r())),
   };

@@ -3,7 +3,7 @@ import { asc, eq } from 'drizzle-orm';
 import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents, escalations, slaTracking, taskExecutions } from '../../db/schema/index.js';
-import { deliverTaskOutcome, OutcomeRejectedError } from '../../src/workflows/service.js';
+import { deliverTaskOutcome, MessageRejectedError } from '../../src/workflows/service.js';
 import type { TaskOutcome } from '../../workflows/business/messages.js';
 import type { businessWorkflow } from '../../workflows/business/workflow.js';
 import { startHarness, stopHarness, workflowRow, type Harness } from '../helpers/business.js';
@@ -113,7 +113,7 @@ describe('task outcomes', () => {
       deliverTaskOutcome(h.client, workflowId, o as TaskOutcome).then(
         (a) => `answered ${a.result}`,
         (err: unknown) =>
-          err instanceof OutcomeRejectedError ? err.message : `other: ${String(err)}`,
+          err instanceof MessageRejectedError ? err.message : `other: ${String(err)}`,
       );
     expect(
       await rejected({

@@ -1,4 +1,4 @@
-import { log, setHandler, uuid4 } from '@temporalio/workflow';
+import { ApplicationFailure, log, setHandler, uuid4 } from '@temporalio/workflow';
 import { describeIssues, invoiceOutputSchema } from './invoice.js';
 import {
   documentReceivedSchema,
@@ -21,6 +21,21 @@ import { status } from './report.js';
 import { current, findAttempt, type Run } from './run.js';
 
 // Message handlers only check and record; the main flow acts on what they recorded.
+
+/** Why a validator refused a message: the API maps the type to an HTTP status. */
+export type RejectionType =
+  | 'MalformedMessage'
+  | 'UnknownTaskExecution'
+  | 'WrongAttempt'
+  | 'InvalidOutput'
+  | 'EscalationNotOpen'
+  | 'AlreadyResolved'
+  | 'ActionNotAllowed'
+  | 'UnexpectedDocument';
+
+function rejection(type: RejectionType, message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: true });
+}
 
 /** Installs every handler of the business workflow. */
 export function installHandlers(run: Run): void {
@@ -104,51 +119,67 @@ export function classifyOutcome(run: Run, outcome: TaskOutcome): TaskOutcomeAnsw
 
 export function validateOutcome(run: Run, raw: unknown): TaskOutcome {
   const parsed = taskOutcomeSchema.safeParse(raw);
-  if (!parsed.success) throw new Error(`Malformed task outcome: ${describeIssues(parsed.error)}`);
+  if (!parsed.success)
+    throw rejection('MalformedMessage', `Malformed task outcome: ${describeIssues(parsed.error)}`);
   const outcome = parsed.data;
   const found = findAttempt(run, outcome.taskExecutionId);
   if (!found)
-    throw new Error(`Unknown task execution ${outcome.taskExecutionId} in this workflow.`);
+    throw rejection(
+      'UnknownTaskExecution',
+      `Unknown task execution ${outcome.taskExecutionId} in this workflow.`,
+    );
   if (found.attempt.attempt !== outcome.attempt) {
-    throw new Error(
+    throw rejection(
+      'WrongAttempt',
       `Task execution ${outcome.taskExecutionId} is attempt ${found.attempt.attempt}, not ${outcome.attempt}.`,
     );
   }
   if (outcome.status === 'COMPLETED' && found.step.taskType === 'generate_invoice') {
     const invoice = invoiceOutputSchema.safeParse(outcome.output);
     if (!invoice.success)
-      throw new Error(`Invalid invoice output: ${describeIssues(invoice.error)}`);
+      throw rejection('InvalidOutput', `Invalid invoice output: ${describeIssues(invoice.error)}`);
   }
   return outcome;
 }
 
 export function validateResolution(run: Run, raw: unknown): EscalationResolution {
   const parsed = escalationResolutionSchema.safeParse(raw);
-  if (!parsed.success) throw new Error(`Malformed resolution: ${describeIssues(parsed.error)}`);
+  if (!parsed.success)
+    throw rejection('MalformedMessage', `Malformed resolution: ${describeIssues(parsed.error)}`);
   const r = parsed.data;
   const done = run.state.resolvedEscalations[r.escalationId];
   if (done) {
     if (done.action === r.action && done.userId === r.userId) return r;
-    throw new Error(`Escalation ${r.escalationId} was already resolved with ${done.action}.`);
+    throw rejection(
+      'AlreadyResolved',
+      `Escalation ${r.escalationId} was already resolved with ${done.action}.`,
+    );
   }
   const open = run.state.escalation;
   if (open?.id === r.escalationId && open.resolution) {
     if (open.resolution.action === r.action && open.resolution.userId === r.userId) return r;
-    throw new Error(
+    throw rejection(
+      'AlreadyResolved',
       `Escalation ${r.escalationId} is already being resolved with ${open.resolution.action}.`,
     );
   }
   if (!open || open.id !== r.escalationId) {
-    throw new Error(`Escalation ${r.escalationId} is not open in this workflow.`);
+    throw rejection(
+      'EscalationNotOpen',
+      `Escalation ${r.escalationId} is not open in this workflow.`,
+    );
   }
   const step = run.steps[open.stepIndex]!;
   if (r.action === 'RETRY' && (r.agent || r.channel) && !step.agent) {
-    throw new Error(`${step.taskType} calls no agent: RETRY cannot choose an agent or channel.`);
+    throw rejection(
+      'ActionNotAllowed',
+      `${step.taskType} calls no agent: RETRY cannot choose an agent or channel.`,
+    );
   }
   if (r.action === 'COMPLETE' && step.taskType === 'generate_invoice') {
     const invoice = invoiceOutputSchema.safeParse(r.output);
     if (!invoice.success)
-      throw new Error(`Invalid invoice output: ${describeIssues(invoice.error)}`);
+      throw rejection('InvalidOutput', `Invalid invoice output: ${describeIssues(invoice.error)}`);
   }
   return r;
 }
@@ -172,9 +203,13 @@ export function receiveDocument(run: Run, doc: DocumentReceived): DocumentAnswer
 
 export function validateDocument(run: Run, raw: unknown): DocumentReceived {
   const parsed = documentReceivedSchema.safeParse(raw);
-  if (!parsed.success) throw new Error(`Malformed document: ${describeIssues(parsed.error)}`);
+  if (!parsed.success)
+    throw rejection('MalformedMessage', `Malformed document: ${describeIssues(parsed.error)}`);
   if (!run.steps.some((s) => s.awaits?.kind === parsed.data.kind)) {
-    throw new Error(`A ${run.input.workflowType} workflow does not wait for ${parsed.data.kind}.`);
+    throw rejection(
+      'UnexpectedDocument',
+      `A ${run.input.workflowType} workflow does not wait for ${parsed.data.kind}.`,
+    );
   }
   return parsed.data;
 }

@@ -1,0 +1,138 @@
+import { and, asc, eq, sql } from 'drizzle-orm';
+import { Router } from 'express';
+import { z } from 'zod';
+import { escalations, slaTracking, taskExecutions, workflows } from '../../../db/schema/index.js';
+import { asCaller, type JwtClaims } from '../../../db/session.js';
+import { CHANNELS, WORKFLOW_TYPES } from '../../../workflows/definitions/index.js';
+import { businessWorkflowId } from '../../../workflows/business/workflow.js';
+import { resolveEscalation } from '../../workflows/service.js';
+import { requireUser, type ApiDeps } from '../context.js';
+import { AppError, parseRequest } from '../errors.js';
+
+// HIL staff: the open escalations, most urgent first, and their resolution.
+
+const listQuery = z.strictObject({
+  status: z.enum(['OPEN', 'RESOLVED', 'CANCELLED']).default('OPEN'),
+  workflowType: z.enum(WORKFLOW_TYPES).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+const params = z.strictObject({ id: z.uuid() });
+
+/** The decision, without the escalation and user IDs (from the path and the token). */
+export const resolveBody = z.discriminatedUnion('action', [
+  z.strictObject({
+    action: z.literal('RETRY'),
+    note: z.string().max(4000).optional(),
+    agent: z.string().min(1).max(100).optional(),
+    channel: z.enum(CHANNELS).optional(),
+  }),
+  z.strictObject({
+    action: z.literal('COMPLETE'),
+    note: z.string().max(4000).optional(),
+    output: z.record(z.string(), z.unknown()),
+  }),
+  z.strictObject({ action: z.literal('SKIP'), note: z.string().min(1).max(4000) }),
+  z.strictObject({ action: z.literal('CANCEL_WORKFLOW'), note: z.string().min(1).max(4000) }),
+]);
+
+/** 403 unless the caller is HIL staff, a manager or an admin (per their profile). */
+async function requireInternal(deps: ApiDeps, claims: JwtClaims) {
+  const internal = await asCaller(deps.pool, claims, async (db) => {
+    const { rows } = await db.execute<{ internal: boolean }>(
+      sql`SELECT public.rls_is_internal() AS internal`,
+    );
+    return rows[0]!.internal;
+  });
+  if (!internal) throw new AppError('FORBIDDEN', 'Only HIL staff and managers handle escalations');
+}
+
+/** Rank of an SLA level for sorting: the worse, the sooner. */
+const urgency = sql<number>`CASE ${slaTracking.alertLevel}
+  WHEN 'BREACHED' THEN 0 WHEN 'RED' THEN 1 WHEN 'ORANGE' THEN 2 WHEN 'YELLOW' THEN 3 ELSE 4 END`;
+
+export function escalationsRouter(deps: ApiDeps): Router {
+  const router = Router();
+
+  router.get('/api/escalations', async (req, res) => {
+    const claims = requireUser(res);
+    const q = parseRequest(listQuery, req.query, 'query');
+    await requireInternal(deps, claims);
+    const items = await asCaller(deps.pool, claims, (db) =>
+      db
+        .select({
+          escalation: escalations,
+          workflowType: workflows.workflowType,
+          taskType: taskExecutions.taskType,
+          slaLevel: sql<string>`coalesce(${slaTracking.alertLevel}, 'GREEN')`,
+          slaDueAt: slaTracking.dueAt,
+        })
+        .from(escalations)
+        .innerJoin(workflows, eq(workflows.id, escalations.workflowId))
+        .innerJoin(taskExecutions, eq(taskExecutions.id, escalations.taskExecutionId))
+        .leftJoin(
+          slaTracking,
+          and(eq(slaTracking.workflowId, escalations.workflowId), eq(slaTracking.status, 'ACTIVE')),
+        )
+        .where(
+          and(
+            eq(escalations.status, q.status),
+            q.workflowType ? eq(workflows.workflowType, q.workflowType) : undefined,
+          ),
+        )
+        .orderBy(asc(urgency), asc(slaTracking.dueAt), asc(escalations.createdAt))
+        .limit(q.limit),
+    );
+    res.json({ items });
+  });
+
+  router.post('/api/escalations/:id/resolve', async (req, res) => {
+    const claims = requireUser(res);
+    const { id } = parseRequest(params, req.params, 'params');
+    const body = parseRequest(resolveBody, req.body, 'body');
+    await requireInternal(deps, claims);
+    const [escalation] = await asCaller(deps.pool, claims, (db) =>
+      db.select().from(escalations).where(eq(escalations.id, id)),
+    );
+    if (!escalation) throw new AppError('NOT_FOUND', `No escalation ${id}`);
+    const answer = await resolveEscalation(
+      deps.temporal,
+      businessWorkflowId(escalation.workflowId),
+      { ...body, escalationId: id, userId: claims.sub },
+      { updateTimeoutMs: deps.updateTimeoutMs },
+    );
+    if (answer.result === 'closed') throw new AppError('CONFLICT', answer.message);
+    res.json(answer);
+  });
+
+  router.get('/api/sla-board', async (_req, res) => {
+    const claims = requireUser(res);
+    const rows = await asCaller(deps.pool, claims, (db) =>
+      db
+        .select({
+          level: slaTracking.alertLevel,
+          dueAt: slaTracking.dueAt,
+          workflowId: slaTracking.workflowId,
+          workflowType: workflows.workflowType,
+          taskExecutionId: slaTracking.taskExecutionId,
+          taskType: taskExecutions.taskType,
+        })
+        .from(slaTracking)
+        .innerJoin(workflows, eq(workflows.id, slaTracking.workflowId))
+        .innerJoin(taskExecutions, eq(taskExecutions.id, slaTracking.taskExecutionId))
+        .where(eq(slaTracking.status, 'ACTIVE'))
+        .orderBy(asc(urgency), asc(slaTracking.dueAt)),
+    );
+    const board: Record<string, typeof rows> = {
+      BREACHED: [],
+      RED: [],
+      ORANGE: [],
+      YELLOW: [],
+      GREEN: [],
+    };
+    for (const row of rows) board[row.level]!.push(row);
+    res.json(board);
+  });
+
+  return router;
+}

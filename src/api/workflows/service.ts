@@ -1,0 +1,230 @@
+import { and, asc, count, desc, eq, exists, inArray, sql, type SQL } from 'drizzle-orm';
+import type { z } from 'zod';
+import { createDb } from '../../../db/client.js';
+import {
+  auditEvents,
+  communications,
+  costItems,
+  documents,
+  escalations,
+  invoices,
+  slaTracking,
+  taskExecutions,
+  workflows,
+} from '../../../db/schema/index.js';
+import { asCaller, type JwtClaims } from '../../../db/session.js';
+import { businessWorkflowId } from '../../../workflows/business/workflow.js';
+import { startBusinessWorkflow, TemporalUnavailableError } from '../../workflows/service.js';
+import type { ApiDeps } from '../context.js';
+import { AppError } from '../errors.js';
+import type { cancelWorkflowBody, createWorkflowBody, listWorkflowsQuery } from './schemas.js';
+
+const sqlState = (err: unknown) =>
+  (err as { code?: string }).code ?? (err as { cause?: { code?: string } }).cause?.code;
+
+/**
+ * Creates the workflows row as the caller (RLS: clients only for their organisation) and
+ * starts its Temporal workflow. The same Idempotency-Key again returns the first row. If
+ * Temporal cannot start it, the row is removed again: nothing half-made stays behind.
+ */
+export async function createWorkflow(
+  deps: ApiDeps,
+  claims: JwtClaims,
+  body: z.infer<typeof createWorkflowBody>,
+  idempotencyKey: string | undefined,
+) {
+  const { row, created } = await asCaller(deps.pool, claims, async (db) => {
+    const me = await db.execute<{ client_id: string | null; internal: boolean }>(
+      sql`SELECT public.rls_client_id() AS client_id, public.rls_is_internal() AS internal`,
+    );
+    const { client_id: ownClient, internal } = me.rows[0]!;
+    if (!internal && !ownClient)
+      throw new AppError('FORBIDDEN', 'Your account has no profile in this platform');
+    const clientId = body.clientId ?? ownClient;
+    if (!clientId) throw new AppError('VALIDATION_FAILED', 'body.clientId: required for HIL staff');
+    if (idempotencyKey) {
+      const [existing] = await db
+        .select()
+        .from(workflows)
+        .where(and(eq(workflows.clientId, clientId), eq(workflows.idempotencyKey, idempotencyKey)));
+      if (existing) return { row: existing, created: false };
+    }
+    try {
+      const [inserted] = await db
+        .insert(workflows)
+        .values({ ...body, clientId, createdBy: claims.sub, idempotencyKey })
+        .returning();
+      return { row: inserted!, created: true };
+    } catch (err) {
+      if (sqlState(err) === '42501')
+        throw new AppError('FORBIDDEN', 'You may create workflows only for your own organisation');
+      if (sqlState(err) === '23503')
+        throw new AppError(
+          'VALIDATION_FAILED',
+          'body.clientId or body.counterpartyId: no such organisation or counterparty',
+        );
+      if (sqlState(err) === '23505')
+        throw new AppError(
+          'CONFLICT',
+          'Idempotency-Key is being used by a concurrent request; retry',
+        );
+      throw err;
+    }
+  });
+  try {
+    await startBusinessWorkflow(
+      { db: createDb(deps.pool), client: deps.temporal, taskQueue: deps.taskQueue },
+      row.id,
+    );
+  } catch (err) {
+    if (created)
+      await deps.pool.query('DELETE FROM workflows WHERE id = $1 AND status = $2', [
+        row.id,
+        'PENDING',
+      ]);
+    throw new TemporalUnavailableError(
+      `could not start the workflow: ${String((err as Error).message)}`,
+    );
+  }
+  return { workflow: row, temporalWorkflowId: businessWorkflowId(row.id), created };
+}
+
+export async function listWorkflows(
+  deps: ApiDeps,
+  claims: JwtClaims,
+  q: z.infer<typeof listWorkflowsQuery>,
+) {
+  return asCaller(deps.pool, claims, async (db) => {
+    const where: SQL[] = [];
+    if (q.type) where.push(eq(workflows.workflowType, q.type));
+    if (q.status) where.push(eq(workflows.status, q.status));
+    if (q.clientId) where.push(eq(workflows.clientId, q.clientId));
+    if (q.slaLevel) {
+      where.push(
+        exists(
+          db
+            .select({ one: sql`1` })
+            .from(slaTracking)
+            .where(
+              and(
+                eq(slaTracking.workflowId, workflows.id),
+                eq(slaTracking.status, 'ACTIVE'),
+                eq(slaTracking.alertLevel, q.slaLevel),
+              ),
+            ),
+        ),
+      );
+    }
+    const filter = where.length ? and(...where) : undefined;
+    const items = await db
+      .select()
+      .from(workflows)
+      .where(filter)
+      .orderBy(desc(workflows.createdAt), asc(workflows.id))
+      .limit(q.limit)
+      .offset(q.offset);
+    const [total] = await db.select({ n: count() }).from(workflows).where(filter);
+    return { items, total: total!.n, limit: q.limit, offset: q.offset };
+  });
+}
+
+/** One workflow with everything about it the caller may see (RLS decides). */
+export async function getWorkflow(deps: ApiDeps, claims: JwtClaims, id: string) {
+  return asCaller(deps.pool, claims, async (db) => {
+    const [workflow] = await db.select().from(workflows).where(eq(workflows.id, id));
+    if (!workflow) throw new AppError('NOT_FOUND', `No workflow ${id} (or not yours to see)`);
+    const byWorkflow = <T extends { workflowId: unknown }>(t: T) => eq(t.workflowId as never, id);
+    const [tasks, sla, escalationRows, documentRows, communicationRows, invoiceRows] =
+      await Promise.all([
+        db
+          .select()
+          .from(taskExecutions)
+          .where(byWorkflow(taskExecutions))
+          .orderBy(asc(taskExecutions.stepIndex), asc(taskExecutions.attempt)),
+        db
+          .select()
+          .from(slaTracking)
+          .where(byWorkflow(slaTracking))
+          .orderBy(asc(slaTracking.startedAt)),
+        db
+          .select()
+          .from(escalations)
+          .where(byWorkflow(escalations))
+          .orderBy(asc(escalations.createdAt)),
+        db.select().from(documents).where(byWorkflow(documents)).orderBy(asc(documents.createdAt)),
+        db
+          .select()
+          .from(communications)
+          .where(byWorkflow(communications))
+          .orderBy(asc(communications.createdAt)),
+        db.select().from(invoices).where(byWorkflow(invoices)),
+      ]);
+    const lines = invoiceRows.length
+      ? await db
+          .select()
+          .from(costItems)
+          .where(
+            inArray(
+              costItems.invoiceId,
+              invoiceRows.map((i) => i.id),
+            ),
+          )
+      : [];
+    const invoice = invoiceRows.find((i) => i.status !== 'VOID');
+    return {
+      workflow,
+      tasks,
+      sla,
+      escalations: escalationRows,
+      documents: documentRows,
+      communications: communicationRows,
+      invoice: invoice
+        ? { ...invoice, costItems: lines.filter((l) => l.invoiceId === invoice.id) }
+        : null,
+    };
+  });
+}
+
+export async function auditLog(deps: ApiDeps, claims: JwtClaims, id: string) {
+  return asCaller(deps.pool, claims, async (db) => {
+    const [workflow] = await db
+      .select({ id: workflows.id })
+      .from(workflows)
+      .where(eq(workflows.id, id));
+    if (!workflow) throw new AppError('NOT_FOUND', `No workflow ${id} (or not yours to see)`);
+    const events = await db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.workflowId, id))
+      .orderBy(asc(auditEvents.createdAt), asc(auditEvents.id));
+    return { workflowId: id, events };
+  });
+}
+
+/** Asks the workflow to cancel (Temporal cancel): it closes its rows itself. */
+export async function cancelWorkflow(
+  deps: ApiDeps,
+  claims: JwtClaims,
+  id: string,
+  body: z.infer<typeof cancelWorkflowBody>,
+) {
+  const workflow = await asCaller(deps.pool, claims, async (db) => {
+    const [row] = await db.select().from(workflows).where(eq(workflows.id, id));
+    return row;
+  });
+  if (!workflow) throw new AppError('NOT_FOUND', `No workflow ${id} (or not yours to see)`);
+  if (['COMPLETED', 'FAILED', 'CANCELLED'].includes(workflow.status)) {
+    throw new AppError('CONFLICT', `Workflow ${id} is already ${workflow.status}`);
+  }
+  try {
+    await deps.temporal.workflow.getHandle(businessWorkflowId(id)).cancel();
+  } catch (err) {
+    throw new TemporalUnavailableError(String((err as Error).message));
+  }
+  deps.log(`workflow ${id} cancel requested by ${claims.sub}: ${body.reason}`);
+  return {
+    workflowId: id,
+    result: 'cancelling',
+    message: 'Cancellation requested; the workflow closes its rows.',
+  };
+}

@@ -1,0 +1,283 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { businessWorkflow } from '../../workflows/business/workflow.js';
+import { call, signedHeaders, startTestApi, TEST_SECRETS, tokenFor } from '../helpers/api.js';
+import { startHarness, stopHarness, type Harness } from '../helpers/business.js';
+import type { TestDatabase } from '../helpers/db.js';
+import { completeAll, realisticOutput, type Script } from '../helpers/n8n-stand-in.js';
+import { eventually } from '../helpers/wait.js';
+import { seedWorld } from '../helpers/world.js';
+
+let t: TestDatabase;
+let h: Harness;
+let api: Awaited<ReturnType<typeof startTestApi>>;
+let world: Awaited<ReturnType<typeof seedWorld>>;
+const tokens = {} as Record<'clientA' | 'clientB' | 'hil' | 'manager', string>;
+const scripts = new Map<string, Script>();
+
+beforeAll(async () => {
+  ({ t, h } = await startHarness({
+    script: async (ctx) => {
+      if (ctx.dispatch.taskType === 'send_payoff_request') {
+        await ctx.sendDocument({
+          kind: 'PAYOFF_STATEMENT',
+          filename: 'statement.pdf',
+          storageUrl: 's3://b/statement.pdf',
+          source: 'LENDER',
+        });
+      }
+      return (scripts.get(ctx.dispatch.workflowId) ?? completeAll)(ctx);
+    },
+  }));
+  api = await startTestApi({ databaseUrl: t.url, taskQueue: h.taskQueue });
+  h.standIn.useApi({ url: api.url, secret: TEST_SECRETS.n8nHmacSecret });
+  world = await seedWorld(t.db);
+  for (const who of ['clientA', 'clientB', 'hil', 'manager'] as const)
+    tokens[who] = await tokenFor(world.people[who]);
+});
+afterAll(async () => {
+  await api?.close();
+  await stopHarness(t, h);
+});
+
+const payoff = {
+  workflowType: 'PAYOFF',
+  title: 'Payoff for 12 Elm St',
+  priority: 'HIGH',
+  metadata: { propertyAddress: '12 Elm St', loanNumber: 'LN-77' },
+};
+
+describe('a PAYOFF through the API', () => {
+  it('is created by a client, runs through n8n callbacks signed with HMAC, and reads back whole', async () => {
+    const created = await call(`${api.url}/api/workflows`, { token: tokens.clientA, body: payoff });
+    expect(created.status).toBe(201);
+    const id = (created.body.workflow as { id: string }).id;
+    expect(created.body).toMatchObject({
+      workflow: { clientId: world.orgA.id, status: 'PENDING', priority: 'HIGH' },
+      temporalWorkflowId: `workflow-${id}`,
+    });
+
+    const result = await h.client.workflow
+      .getHandle<typeof businessWorkflow>(`workflow-${id}`)
+      .result();
+    expect(result.status).toBe('COMPLETED');
+    // Every outcome went through POST /api/task-outcomes and was applied.
+    const mine = h.standIn.answers.filter(
+      (a) => 'status' in a && (a.body as { taskExecutionId?: string }).taskExecutionId,
+    );
+    expect(mine.length).toBeGreaterThanOrEqual(6);
+
+    const detail = await call(`${api.url}/api/workflows/${id}`, { token: tokens.clientA });
+    expect(detail.status).toBe(200);
+    expect(detail.body).toMatchObject({
+      workflow: { id, status: 'COMPLETED' },
+      invoice: { total: '128.25', costItems: [{}, {}] },
+    });
+    expect((detail.body.tasks as unknown[]).length).toBe(6);
+    expect((detail.body.documents as unknown[]).length).toBe(1);
+    expect(detail.body.escalations).toEqual([]); // internal matters are not the client's
+
+    const audit = await call(`${api.url}/api/workflows/${id}/audit`, { token: tokens.clientA });
+    expect((audit.body.events as { action: string }[]).at(-1)!.action).toBe('workflow.completed');
+
+    // The other organisation sees none of it.
+    expect((await call(`${api.url}/api/workflows/${id}`, { token: tokens.clientB })).status).toBe(
+      404,
+    );
+    const theirList = await call(`${api.url}/api/workflows`, { token: tokens.clientB });
+    expect((theirList.body.items as { id: string }[]).some((w) => w.id === id)).toBe(false);
+  });
+
+  it('returns the first result for a repeated Idempotency-Key', async () => {
+    const key = randomUUID();
+    const first = await call(`${api.url}/api/workflows`, {
+      token: tokens.clientA,
+      body: payoff,
+      headers: { 'idempotency-key': key },
+    });
+    const again = await call(`${api.url}/api/workflows`, {
+      token: tokens.clientA,
+      body: payoff,
+      headers: { 'idempotency-key': key },
+    });
+    expect([first.status, again.status]).toEqual([201, 200]);
+    expect(again.body.workflow).toEqual(first.body.workflow);
+    const list = await call(`${api.url}/api/workflows?limit=200`, { token: tokens.clientA });
+    expect(
+      (list.body.items as { idempotencyKey: string }[]).filter((w) => w.idempotencyKey === key),
+    ).toHaveLength(1);
+  });
+
+  it('refuses a client creating for another organisation, and anonymous callers', async () => {
+    const other = await call(`${api.url}/api/workflows`, {
+      token: tokens.clientA,
+      body: { ...payoff, clientId: world.orgB.id },
+    });
+    expect(other.status).toBe(403);
+    expect((await call(`${api.url}/api/workflows`, { body: payoff })).status).toBe(401);
+    expect(
+      (await call(`${api.url}/api/workflows`, { token: 'not.a.jwt', body: payoff })).status,
+    ).toBe(401);
+  });
+
+  it('lists with filters and pagination', async () => {
+    const all = await call(`${api.url}/api/workflows?type=PAYOFF&limit=1&offset=0`, {
+      token: tokens.hil,
+    });
+    expect(all.status).toBe(200);
+    expect(all.body).toMatchObject({ limit: 1, offset: 0 });
+    expect((all.body.items as unknown[]).length).toBe(1);
+    expect(all.body.total as number).toBeGreaterThanOrEqual(3);
+    const bad = await call(`${api.url}/api/workflows?status=DONE`, { token: tokens.hil });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error!.message).toContain('query.status');
+  });
+});
+
+describe('HIL through the API', () => {
+  it('lists the open escalation for staff (not for clients) and resolves it', async () => {
+    const created = await call(`${api.url}/api/workflows`, { token: tokens.clientA, body: payoff });
+    const id = (created.body.workflow as { id: string }).id;
+    scripts.set(id, (ctx) =>
+      ctx.dispatch.taskType === 'identify_lender_contact' && ctx.count === 1
+        ? { status: 'NEEDS_HUMAN', reason: 'Which lender?' }
+        : completeAll(ctx),
+    );
+    const escalation = await eventually('the escalation in the HIL list', async () => {
+      const list = await call(`${api.url}/api/escalations`, { token: tokens.hil });
+      return (list.body.items as { escalation: { id: string; workflowId: string } }[]).find(
+        (e) => e.escalation.workflowId === id,
+      )?.escalation;
+    });
+    expect((await call(`${api.url}/api/escalations`, { token: tokens.clientA })).status).toBe(403);
+    const byClient = await call(`${api.url}/api/escalations/${escalation.id}/resolve`, {
+      token: tokens.clientA,
+      body: { action: 'RETRY' },
+    });
+    expect(byClient.status).toBe(403);
+
+    const incomplete = await call(`${api.url}/api/escalations/${escalation.id}/resolve`, {
+      token: tokens.hil,
+      body: { action: 'COMPLETE' },
+    });
+    expect(incomplete.status).toBe(400);
+    expect(incomplete.body.error!.message).toContain('body.output');
+
+    const resolved = await call(`${api.url}/api/escalations/${escalation.id}/resolve`, {
+      token: tokens.hil,
+      body: {
+        action: 'COMPLETE',
+        output: realisticOutput('identify_lender_contact'),
+        note: 'Called the bank',
+      },
+    });
+    expect(resolved.status).toBe(200);
+    expect(resolved.body).toMatchObject({ result: 'applied' });
+    const again = await call(`${api.url}/api/escalations/${escalation.id}/resolve`, {
+      token: tokens.hil,
+      body: { action: 'SKIP', note: 'x' },
+    });
+    expect(again.status).toBe(409);
+    expect(
+      (await h.client.workflow.getHandle<typeof businessWorkflow>(`workflow-${id}`).result())
+        .status,
+    ).toBe('COMPLETED');
+  });
+});
+
+describe('n8n callbacks', () => {
+  async function runningTask() {
+    const created = await call(`${api.url}/api/workflows`, { token: tokens.clientA, body: payoff });
+    const id = (created.body.workflow as { id: string }).id;
+    scripts.set(id, (ctx) =>
+      ctx.dispatch.taskType === 'identify_lender_contact' ? { status: 'SILENT' } : completeAll(ctx),
+    );
+    const dispatch = await eventually('the first dispatch', () =>
+      h.standIn.dispatches.find((d) => d.workflowId === id),
+    );
+    return { id, dispatch };
+  }
+
+  it('answers applied, duplicate, stale, unknown task, bad signature, old timestamp, malformed', async () => {
+    const { id, dispatch } = await runningTask();
+    const outcome = {
+      taskExecutionId: dispatch.taskExecutionId,
+      attempt: 1,
+      status: 'COMPLETED',
+      output: realisticOutput('identify_lender_contact'),
+    };
+    const post = (payload: unknown, headers?: Record<string, string>) => {
+      const body = JSON.stringify(payload);
+      return call(`${api.url}/api/task-outcomes`, {
+        body,
+        headers: headers ?? signedHeaders(body),
+      });
+    };
+    const body = { workflowId: id, outcome };
+    expect(
+      (
+        await post(body, {
+          ...signedHeaders(JSON.stringify(body)),
+          'x-rexera-signature': 'sha256=00',
+        })
+      ).status,
+    ).toBe(401);
+    const oldTs = Math.floor(Date.now() / 1000) - 3600;
+    expect((await post(body, signedHeaders(JSON.stringify(body), oldTs))).status).toBe(401);
+    expect((await post({ workflowId: id, outcome: { ...outcome, status: 'DONE' } })).status).toBe(
+      400,
+    );
+    expect(
+      (await post({ workflowId: id, outcome: { ...outcome, taskExecutionId: randomUUID() } }))
+        .status,
+    ).toBe(404);
+
+    const first = await post(body);
+    expect(first.status).toBe(200);
+    expect(first.body.result).toBe('applied');
+    // n8n retries, or someone replays the captured request within the window: no second effect.
+    const replay = await post(body);
+    expect([replay.status, replay.body.result]).toEqual([200, 'duplicate']);
+    const different = await post({
+      workflowId: id,
+      outcome: { ...outcome, output: { other: true } },
+    });
+    expect([different.status, different.body.result]).toEqual([409, undefined]);
+    expect(different.body.error!.message).toMatch(/different outcome/);
+    await h.client.workflow.getHandle(`workflow-${id}`).result();
+  });
+
+  it('answers 503 while Temporal is unreachable, and works once it is back', async () => {
+    const { id, dispatch } = await runningTask();
+    const down = await startTestApi({
+      databaseUrl: t.url,
+      taskQueue: h.taskQueue,
+      temporalAddress: '127.0.0.1:9',
+      updateTimeoutMs: 1_000,
+    });
+    const body = JSON.stringify({
+      workflowId: id,
+      outcome: {
+        taskExecutionId: dispatch.taskExecutionId,
+        attempt: 1,
+        status: 'COMPLETED',
+        output: {},
+      },
+    });
+    try {
+      const res = await call(`${down.url}/api/task-outcomes`, {
+        body,
+        headers: signedHeaders(body),
+      });
+      expect(res.status).toBe(503);
+      expect(res.body.error!.code).toBe('DEPENDENCY_UNAVAILABLE');
+    } finally {
+      await down.close();
+    }
+    const retried = await call(`${api.url}/api/task-outcomes`, {
+      body,
+      headers: signedHeaders(body),
+    });
+    expect(retried.status).toBe(200);
+  });
+});
