@@ -2,6 +2,8 @@ import express, { type Express } from 'express';
 import { callbacksRouter } from './callbacks/router.js';
 import { authenticate, type ApiDeps, type RawBodyRequest } from './context.js';
 import { escalationsRouter } from './escalations/router.js';
+import type { EventHub } from './events/hub.js';
+import { eventsRouter } from './events/router.js';
 import { healthRouter } from './health/router.js';
 import type { HealthService } from './health/service.js';
 import { errorHandler, notFound, requireJson } from './middleware.js';
@@ -10,7 +12,7 @@ import { workflowsRouter } from './workflows/router.js';
 export const BODY_LIMIT = '256kb';
 
 /** The Express app, without `listen` (the entrypoint and the tests each listen). */
-export function createApp(deps: ApiDeps & { health: HealthService }): Express {
+export function createApp(deps: ApiDeps & { health: HealthService; hub: EventHub }): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(healthRouter(deps.health));
@@ -28,6 +30,7 @@ export function createApp(deps: ApiDeps & { health: HealthService }): Express {
   app.use(callbacksRouter(deps));
   app.use(workflowsRouter(deps));
   app.use(escalationsRouter(deps));
+  app.use(eventsRouter(deps, deps.hub));
   app.use(notFound);
   app.use(errorHandler(deps.log));
   return app;

@@ -27,7 +27,11 @@ export interface RawBodyRequest extends Request {
 /** Reads the bearer token if there is one; no token is an anonymous caller, a bad one a 401. */
 export function authenticate(deps: ApiDeps): RequestHandler {
   return (req, res, next) => {
-    const header = req.headers.authorization;
+    // EventSource cannot send headers: the SSE endpoint takes the token as ?access_token=.
+    const queryToken = req.path.endsWith('/events') ? req.query.access_token : undefined;
+    const header =
+      req.headers.authorization ??
+      (typeof queryToken === 'string' ? `Bearer ${queryToken}` : undefined);
     if (!header) {
       res.locals.caller = { kind: 'anon' } satisfies Caller;
       next();

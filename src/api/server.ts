@@ -6,6 +6,7 @@ import { createLogger } from '../infra/log.js';
 import { runIfMain } from '../infra/main.js';
 import { createApp } from './app.js';
 import { createJwtVerifier } from './auth/jwt.js';
+import { createEventHub } from './events/hub.js';
 import { createHealthService } from './health/service.js';
 
 export interface ApiSettings {
@@ -27,6 +28,8 @@ export async function startApi(settings: ApiSettings) {
   const pool = createPool(settings.databaseUrl);
   // Lazy: the API starts (and /health answers 503) even while Temporal is down.
   const connection = Connection.lazy({ address: settings.temporalAddress });
+  const hub = createEventHub(settings.databaseUrl, (m) => log.warn(m));
+  hub.start();
   const app = createApp({
     pool,
     temporal: new Client({ connection, namespace: settings.namespace }),
@@ -35,6 +38,7 @@ export async function startApi(settings: ApiSettings) {
     taskQueue: settings.taskQueue,
     updateTimeoutMs: settings.updateTimeoutMs,
     health: createHealthService({ pool, temporal: connection }),
+    hub,
     log: (m) => log.error(m),
   });
   const server = await new Promise<Server>((resolve, reject) => {
@@ -44,8 +48,11 @@ export async function startApi(settings: ApiSettings) {
   return {
     server,
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Open event streams would hold close() forever: end every connection with it.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      await closed;
+      await hub.close();
       await connection.close();
       await pool.end();
     },
