@@ -6,7 +6,9 @@ import type { EventHub } from './events/hub.js';
 import { eventsRouter } from './events/router.js';
 import { healthRouter } from './health/router.js';
 import type { HealthService } from './health/service.js';
+import { createMetrics } from './metrics.js';
 import { errorHandler, notFound, requireJson } from './middleware.js';
+import { openApiDocument } from './openapi.js';
 import { workflowsRouter } from './workflows/router.js';
 
 export const BODY_LIMIT = '256kb';
@@ -15,7 +17,14 @@ export const BODY_LIMIT = '256kb';
 export function createApp(deps: ApiDeps & { health: HealthService; hub: EventHub }): Express {
   const app = express();
   app.disable('x-powered-by');
+  const metrics = createMetrics(deps.pool);
+  app.use(metrics.observe);
   app.use(healthRouter(deps.health));
+  app.get('/metrics', metrics.endpoint);
+  const document = openApiDocument();
+  app.get('/openapi.json', (_req, res) => {
+    res.json(document);
+  });
   app.use(requireJson);
   app.use(
     express.json({

@@ -11,13 +11,13 @@ import { AppError, parseRequest } from '../errors.js';
 
 // HIL staff: the open escalations, most urgent first, and their resolution.
 
-const listQuery = z.strictObject({
+export const escalationListQuery = z.strictObject({
   status: z.enum(['OPEN', 'RESOLVED', 'CANCELLED']).default('OPEN'),
   workflowType: z.enum(WORKFLOW_TYPES).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
-const params = z.strictObject({ id: z.uuid() });
+export const escalationParams = z.strictObject({ id: z.uuid() });
 
 /** The decision, without the escalation and user IDs (from the path and the token). */
 export const resolveBody = z.discriminatedUnion('action', [
@@ -56,7 +56,7 @@ export function escalationsRouter(deps: ApiDeps): Router {
 
   router.get('/api/escalations', async (req, res) => {
     const claims = requireUser(res);
-    const q = parseRequest(listQuery, req.query, 'query');
+    const q = parseRequest(escalationListQuery, req.query, 'query');
     await requireInternal(deps, claims);
     const items = await asCaller(deps.pool, claims, (db) =>
       db
@@ -88,7 +88,7 @@ export function escalationsRouter(deps: ApiDeps): Router {
 
   router.post('/api/escalations/:id/resolve', async (req, res) => {
     const claims = requireUser(res);
-    const { id } = parseRequest(params, req.params, 'params');
+    const { id } = parseRequest(escalationParams, req.params, 'params');
     const body = parseRequest(resolveBody, req.body, 'body');
     await requireInternal(deps, claims);
     const [escalation] = await asCaller(deps.pool, claims, (db) =>

@@ -1,0 +1,280 @@
+import { z } from 'zod';
+import { documentReceivedSchema } from '../../workflows/business/messages.js';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from './auth/hmac.js';
+import { taskOutcomeCallbackSchema } from './callbacks/router.js';
+import { escalationListQuery, escalationParams, resolveBody } from './escalations/router.js';
+import {
+  cancelWorkflowBody,
+  createWorkflowBody,
+  listWorkflowsQuery,
+  workflowParams,
+} from './workflows/schemas.js';
+
+interface RouteDoc {
+  method: 'get' | 'post';
+  /** OpenAPI style: /api/workflows/{id} */
+  path: string;
+  summary: string;
+  auth: 'none' | 'jwt' | 'hmac';
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  responses: Record<number, string>;
+}
+
+const common = {
+  400: 'Invalid input (the message names the field)',
+  401: 'Not signed in / bad signature',
+  413: 'Body too large',
+  415: 'Body is not JSON',
+};
+
+/** Every route of the API. A test checks this list against the routes Express serves. */
+export const ROUTES: RouteDoc[] = [
+  {
+    method: 'get',
+    path: '/health',
+    summary: 'Postgres and Temporal reachability',
+    auth: 'none',
+    responses: { 200: 'Both up', 503: 'One is down (named)' },
+  },
+  {
+    method: 'get',
+    path: '/metrics',
+    summary: 'Prometheus metrics',
+    auth: 'none',
+    responses: { 200: 'Text exposition format' },
+  },
+  {
+    method: 'get',
+    path: '/openapi.json',
+    summary: 'This document',
+    auth: 'none',
+    responses: { 200: 'OpenAPI 3.1' },
+  },
+  {
+    method: 'post',
+    path: '/api/workflows',
+    summary: 'Create a business workflow and start it (Idempotency-Key header honoured)',
+    auth: 'jwt',
+    body: createWorkflowBody,
+    responses: {
+      ...common,
+      201: 'Created and started',
+      200: 'Same Idempotency-Key: the first result',
+      403: 'Not your organisation',
+      503: 'Temporal unavailable; nothing was created',
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/workflows',
+    summary: 'List workflows (filters, pagination)',
+    auth: 'jwt',
+    query: listWorkflowsQuery,
+    responses: { ...common, 200: '{ items, total, limit, offset }' },
+  },
+  {
+    method: 'get',
+    path: '/api/workflows/{id}',
+    summary: 'One workflow with tasks, SLA, escalations, documents, communications, invoice',
+    auth: 'jwt',
+    params: workflowParams,
+    responses: { ...common, 200: 'The workflow', 404: 'No such workflow, or not yours' },
+  },
+  {
+    method: 'get',
+    path: '/api/workflows/{id}/audit',
+    summary: 'Audit log of a workflow',
+    auth: 'jwt',
+    params: workflowParams,
+    responses: { ...common, 200: '{ events }', 404: 'No such workflow, or not yours' },
+  },
+  {
+    method: 'post',
+    path: '/api/workflows/{id}/cancel',
+    summary: 'Cancel a workflow',
+    auth: 'jwt',
+    params: workflowParams,
+    body: cancelWorkflowBody,
+    responses: {
+      ...common,
+      202: 'Cancellation requested',
+      404: 'No such workflow, or not yours',
+      409: 'Already ended',
+      503: 'Temporal unavailable',
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/workflows/{id}/events',
+    summary: 'Live changes as server-sent events (token also as ?access_token=)',
+    auth: 'jwt',
+    params: workflowParams,
+    responses: { ...common, 200: 'text/event-stream', 404: 'No such workflow, or not yours' },
+  },
+  {
+    method: 'post',
+    path: '/api/workflows/{id}/documents',
+    summary: 'An inbound document (HOA documents, payoff statement), from n8n',
+    auth: 'hmac',
+    params: workflowParams,
+    body: documentReceivedSchema,
+    responses: {
+      ...common,
+      200: 'applied or duplicate',
+      202: 'queued (no worker up)',
+      409: 'Workflow ended',
+      422: 'This workflow does not wait for that kind',
+      503: 'Temporal unavailable',
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/task-outcomes',
+    summary: 'A task outcome reported by n8n',
+    auth: 'hmac',
+    body: taskOutcomeCallbackSchema,
+    responses: {
+      ...common,
+      200: 'applied or duplicate',
+      202: 'queued (no worker up)',
+      404: 'Unknown task execution',
+      409: 'Stale (older attempt or finished task) or workflow ended',
+      422: 'Output not acceptable',
+      503: 'Temporal unavailable: retry',
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/escalations',
+    summary: 'Escalations, most urgent SLA first (HIL staff)',
+    auth: 'jwt',
+    query: escalationListQuery,
+    responses: { ...common, 200: '{ items }', 403: 'Not HIL staff' },
+  },
+  {
+    method: 'post',
+    path: '/api/escalations/{id}/resolve',
+    summary: 'Resolve an escalation: RETRY, COMPLETE, SKIP, CANCEL_WORKFLOW (HIL staff)',
+    auth: 'jwt',
+    params: escalationParams,
+    body: resolveBody,
+    responses: {
+      ...common,
+      200: 'applied or duplicate',
+      403: 'Not HIL staff',
+      404: 'No such escalation',
+      409: 'Not open / already resolved otherwise',
+      422: 'Not allowed here',
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/sla-board',
+    summary: 'Running tasks by SLA alert level',
+    auth: 'jwt',
+    responses: { ...common, 200: '{ BREACHED, RED, ORANGE, YELLOW, GREEN }' },
+  },
+];
+
+const jsonSchema = (schema: z.ZodType) =>
+  z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+
+function parameters(route: RouteDoc) {
+  const out: unknown[] = [];
+  for (const [where, schema] of [
+    ['path', route.params],
+    ['query', route.query],
+  ] as const) {
+    if (!schema) continue;
+    const json = jsonSchema(schema) as {
+      properties?: Record<string, unknown>;
+      required?: string[];
+    };
+    for (const [name, s] of Object.entries(json.properties ?? {})) {
+      out.push({
+        name,
+        in: where,
+        required: where === 'path' || (json.required ?? []).includes(name),
+        schema: s,
+      });
+    }
+  }
+  if (route.path === '/api/workflows' && route.method === 'post') {
+    out.push({
+      name: 'Idempotency-Key',
+      in: 'header',
+      required: false,
+      schema: { type: 'string', maxLength: 200 },
+    });
+  }
+  if (route.auth === 'hmac') {
+    out.push({
+      name: TIMESTAMP_HEADER,
+      in: 'header',
+      required: true,
+      schema: { type: 'string', pattern: '^\\d+$' },
+    });
+    out.push({
+      name: SIGNATURE_HEADER,
+      in: 'header',
+      required: true,
+      schema: { type: 'string', pattern: '^sha256=[0-9a-f]{64}$' },
+    });
+  }
+  return out;
+}
+
+/** The OpenAPI 3.1 document of the API, built from the same zod schemas the routes use. */
+export function openApiDocument() {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of ROUTES) {
+    paths[route.path] ??= {};
+    paths[route.path]![route.method] = {
+      summary: route.summary,
+      security:
+        route.auth === 'jwt'
+          ? [{ bearer: [] }]
+          : route.auth === 'hmac'
+            ? [{ n8nSignature: [] }]
+            : [],
+      parameters: parameters(route),
+      ...(route.body
+        ? {
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: jsonSchema(route.body) } },
+            },
+          }
+        : {}),
+      responses: Object.fromEntries(
+        Object.entries(route.responses).map(([status, description]) => [
+          status,
+          { description, content: { 'application/json': { schema: { type: 'object' } } } },
+        ]),
+      ),
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Rexera workflow API',
+      version: '0.1.0',
+      description:
+        'Business workflows, n8n callbacks and HIL commands. Reads go through row-level security as the caller.',
+    },
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT (Supabase, HS256)' },
+        n8nSignature: {
+          type: 'apiKey',
+          in: 'header',
+          name: SIGNATURE_HEADER,
+          description: `HMAC-SHA256 of "<${TIMESTAMP_HEADER}>.<raw body>" with the shared secret`,
+        },
+      },
+    },
+    paths,
+  };
+}
