@@ -55,6 +55,7 @@ describe('replay of recorded histories', () => {
     expect(names).toEqual([
       'hoa-acquisition-completed.dev',
       'lien-search-outcome-by-signal.dev',
+      'lien-search-outcome-overtakes-dispatch.dev',
       'lien-search-resumed-after-continue-as-new.time-skipping',
       'lien-search-sla-breached.time-skipping',
       'municipal-lien-search-completed.dev',
@@ -70,7 +71,7 @@ describe('replay of recorded histories', () => {
       ...(await replay(bundles.dev!, 'dev')),
       ...(await replay(bundles.skipping!, 'time-skipping')),
     ];
-    expect(results.length).toBe(9);
+    expect(results.length).toBe(10);
     expect(
       results.filter((r) => r.error).map((r) => `${r.workflowId}: ${r.error!.message}`),
     ).toEqual([]);
@@ -81,7 +82,7 @@ describe('replay of recorded histories', () => {
       ...(await replay(bundles.incompatibleDev!, 'dev')),
       ...(await replay(bundles.incompatibleSkipping!, 'time-skipping')),
     ];
-    expect(results.length).toBe(9);
+    expect(results.length).toBe(10);
     for (const r of results)
       expect(r.error, r.workflowId).toBeInstanceOf(DeterminismViolationError);
   });

@@ -190,23 +190,24 @@ describe('task outcomes', () => {
     const { rowId, workflowId, handle } = await start(silentFirst);
     const task = await running1(rowId);
     await h.stopWorker();
-
-    const outcome: TaskOutcome = {
-      taskExecutionId: task.id,
-      attempt: 1,
-      status: 'COMPLETED',
-      output: realisticOutput('research_municipality'),
-    };
-    const answer = await deliverTaskOutcome(h.client, workflowId, outcome, {
-      updateTimeoutMs: 1_000,
-    });
-    expect(answer.result).toBe('queued');
-    // n8n retries the callback: a second copy is queued too.
-    expect(
-      (await deliverTaskOutcome(h.client, workflowId, outcome, { updateTimeoutMs: 500 })).result,
-    ).toBe('queued');
-
-    await h.startWorker();
+    try {
+      const outcome: TaskOutcome = {
+        taskExecutionId: task.id,
+        attempt: 1,
+        status: 'COMPLETED',
+        output: realisticOutput('research_municipality'),
+      };
+      const answer = await deliverTaskOutcome(h.client, workflowId, outcome, {
+        updateTimeoutMs: 1_000,
+      });
+      expect(answer.result).toBe('queued');
+      // n8n retries the callback: a second copy is queued too.
+      expect(
+        (await deliverTaskOutcome(h.client, workflowId, outcome, { updateTimeoutMs: 500 })).result,
+      ).toBe('queued');
+    } finally {
+      await h.startWorker();
+    }
     expect((await handle.result()).status).toBe('COMPLETED');
     recordHistory('lien-search-outcome-by-signal', 'dev', h.address, handle.workflowId);
     const completions = await t.db
@@ -219,6 +220,29 @@ describe('task outcomes', () => {
 });
 
 describe('dispatch to n8n', () => {
+  it('stops waiting for a failing dispatch once the outcome is in (n8n did the work, its answer got lost)', async () => {
+    const { rowId, handle } = await start(async (ctx) => {
+      if (ctx.dispatch.taskType !== 'research_municipality') return completeAll(ctx);
+      await deliverTaskOutcome(h.client, ctx.dispatch.temporalWorkflowId, {
+        taskExecutionId: ctx.dispatch.taskExecutionId,
+        attempt: ctx.dispatch.attempt,
+        status: 'COMPLETED',
+        output: realisticOutput('research_municipality'),
+      });
+      return { status: 'HTTP', code: 503 };
+    });
+    // Without the outcome ending the wait, the dispatch would retry for an hour first.
+    expect((await handle.result()).status).toBe('COMPLETED');
+    recordHistory('lien-search-outcome-overtakes-dispatch', 'dev', h.address, handle.workflowId);
+    const rows = await t.db
+      .select()
+      .from(taskExecutions)
+      .where(eq(taskExecutions.workflowId, rowId));
+    expect(rows.filter((r) => r.taskType === 'research_municipality').map((r) => r.status)).toEqual(
+      ['COMPLETED'],
+    );
+  });
+
   it('retries a 5xx until n8n takes the task, with the same idempotency key each time', async () => {
     const { rowId, handle } = await start((ctx) =>
       ctx.dispatch.taskType === 'research_municipality' && ctx.count <= 2

@@ -1,4 +1,4 @@
-import { condition, isCancellation, log, uuid4, workflowInfo } from '@temporalio/workflow';
+import { condition, isCancellation, log, patched, uuid4, workflowInfo } from '@temporalio/workflow';
 import { backoffBefore, chooseAgent } from '../definitions/index.js';
 import { db, n8n } from './activities.js';
 import { escalate, escalated } from './escalations.js';
@@ -131,34 +131,57 @@ export async function dispatch(run: Run, i: number, a: Attempt): Promise<StepRes
   a.phase = 'RUNNING';
   s.status = 'RUNNING';
   publish(run);
-  try {
-    await n8n.dispatchTask({
-      taskExecutionId: a.taskExecutionId,
-      workflowId: run.rowId,
-      temporalWorkflowId: workflowInfo().workflowId,
-      taskType: step.taskType,
-      agent,
-      channel,
-      attempt: a.attempt,
-      input: taskInput,
-      idempotencyKey: a.taskExecutionId,
-    });
-  } catch (err) {
-    if (isCancellation(err)) throw err;
-    // The dispatch failed for good (4xx, or n8n unreachable for an hour): a failed attempt.
-    if (run.state.pendingOutcome?.taskExecutionId === a.taskExecutionId) return 'continue';
-    run.state.pendingOutcome = {
-      taskExecutionId: a.taskExecutionId,
-      attempt: a.attempt,
-      status: 'FAILED',
-      error: {
-        message: `Dispatch to n8n failed: ${errorMessage(err)}`,
-        retryable: false,
-        code: 'DISPATCH_FAILED',
+  const sent = n8n.dispatchTask({
+    taskExecutionId: a.taskExecutionId,
+    workflowId: run.rowId,
+    temporalWorkflowId: workflowInfo().workflowId,
+    taskType: step.taskType,
+    agent,
+    channel,
+    attempt: a.attempt,
+    input: taskInput,
+    idempotencyKey: a.taskExecutionId,
+  });
+  if (patched('outcome-can-overtake-dispatch')) {
+    // n8n may have done the work although its answer to the dispatch got lost (and the
+    // activity retries): an outcome that arrives first ends the wait for the dispatch,
+    // which then finishes, or gives up, on its own.
+    let settled = false;
+    let failure: unknown;
+    sent.then(
+      () => (settled = true),
+      (err: unknown) => {
+        settled = true;
+        failure = err;
       },
-    };
+    );
+    await condition(() => settled || outcomeFor(run, a) !== undefined);
+    if (settled && failure !== undefined) dispatchFailed(run, a, failure);
+  } else {
+    try {
+      await sent;
+    } catch (err) {
+      dispatchFailed(run, a, err);
+    }
   }
   return 'continue';
+}
+
+/** The dispatch failed for good (4xx, or n8n unreachable for an hour): a failed attempt. */
+function dispatchFailed(run: Run, a: Attempt, err: unknown): void {
+  if (isCancellation(err)) throw err;
+  if (a.phase !== 'RUNNING' || run.state.appliedOutcomes[a.taskExecutionId]) return;
+  if (run.state.pendingOutcome?.taskExecutionId === a.taskExecutionId) return;
+  run.state.pendingOutcome = {
+    taskExecutionId: a.taskExecutionId,
+    attempt: a.attempt,
+    status: 'FAILED',
+    error: {
+      message: `Dispatch to n8n failed: ${errorMessage(err)}`,
+      retryable: false,
+      code: 'DISPATCH_FAILED',
+    },
+  };
 }
 
 /** Waits for the inbound event, following up on schedule; escalates when the SLA goes RED. */
