@@ -212,3 +212,15 @@ export async function ensureDatabase(adminUrl: string, database: string): Promis
     await client.end();
   }
 }
+
+/** URL of the embedded database that `npm start` runs (for tools run beside it). */
+export function embeddedDatabaseUrl(dataDir: string, port: number, database: string): string {
+  const passwordFile = path.join(dataDir, 'superuser-password');
+  if (!fs.existsSync(passwordFile)) {
+    throw new Error(
+      `No embedded PostgreSQL in ${dataDir}: run \`npm start\` first, or set DATABASE_URL.`,
+    );
+  }
+  const password = fs.readFileSync(passwordFile, 'utf8').trim();
+  return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+}

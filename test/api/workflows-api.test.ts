@@ -134,6 +134,45 @@ describe('a PAYOFF through the API', () => {
   });
 });
 
+describe('row-level security over HTTP', () => {
+  it('each caller sees only what it may, and no claims leak between pooled requests', async () => {
+    const anon = () => call(`${api.url}/api/workflows`);
+    const seen = async (who: 'clientA' | 'clientB' | 'hil') => {
+      const res = await call(`${api.url}/api/workflows?limit=200`, { token: tokens[who] });
+      return new Set((res.body.items as { clientId: string }[]).map((w) => w.clientId));
+    };
+    // Interleaved, many at once, over the API's pool of 10 connections.
+    const rounds = await Promise.all(
+      Array.from({ length: 20 }, async () => ({
+        a: await seen('clientA'),
+        b: await seen('clientB'),
+        hil: await seen('hil'),
+        anon: await anon(),
+      })),
+    );
+    for (const r of rounds) {
+      expect([...r.a]).toEqual([world.orgA.id]);
+      expect([...r.b]).toEqual([world.orgB.id]);
+      expect(r.hil.has(world.orgA.id) && r.hil.has(world.orgB.id)).toBe(true);
+      expect(r.anon.status).toBe(401);
+    }
+    const board = await call(`${api.url}/api/sla-board`, { token: tokens.clientB });
+    const rows = Object.values(board.body as Record<string, { workflowId: string }[]>).flat();
+    expect(rows.every((r) => r.workflowId === world.workflowIds.B)).toBe(true);
+    const detailA = await call(`${api.url}/api/workflows/${world.workflowIds.A}`, {
+      token: tokens.clientA,
+    });
+    expect(
+      (detailA.body.communications as { direction: string }[]).map((c) => c.direction).sort(),
+    ).toEqual(['OUTBOUND', 'OUTBOUND']);
+    const detailHil = await call(`${api.url}/api/workflows/${world.workflowIds.A}`, {
+      token: tokens.hil,
+    });
+    expect((detailHil.body.communications as unknown[]).length).toBe(3);
+    expect((detailHil.body.escalations as unknown[]).length).toBe(1);
+  });
+});
+
 describe('HIL through the API', () => {
   it('lists the open escalation for staff (not for clients) and resolves it', async () => {
     const created = await call(`${api.url}/api/workflows`, { token: tokens.clientA, body: payoff });
