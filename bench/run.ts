@@ -17,6 +17,8 @@ import { WORKFLOWS_PATH } from '../src/worker.js';
 import { smokeWorkflow } from '../workflows/index.js';
 import { clients, workflows } from '../db/schema/index.js';
 import { createDb } from '../db/client.js';
+import { mintToken } from '../src/api/auth/jwt.js';
+import { startApi } from '../src/api/server.js';
 import { startBusinessWorkflow } from '../src/workflows/service.js';
 import { type businessWorkflow } from '../workflows/business/workflow.js';
 import { completeAll, startN8nStandIn } from '../test/helpers/n8n-stand-in.js';
@@ -158,6 +160,62 @@ async function main() {
     );
     console.log(
       `${'SQL statements per PAYOFF run / per step'.padEnd(44)} ${(statements / PAYOFF_RUNS).toFixed(1)} / ${(statements / PAYOFF_RUNS / 6).toFixed(1)} (BEGIN and COMMIT included)`,
+    );
+    // Live progress: from a change's transaction in Postgres to the server-sent event.
+    const api = await startApi({
+      databaseUrl: pg.url,
+      temporalAddress: temporal.address,
+      namespace: 'default',
+      taskQueue: payoffQueue,
+      port: await getFreePort(),
+      host: '127.0.0.1',
+      jwtSecret: 'bench-'.padEnd(40, 'x'),
+      n8nHmacSecret: 'bench-'.padEnd(40, 'y'),
+      hmacToleranceSeconds: 300,
+      updateTimeoutMs: 5000,
+    });
+    const hil = randomUUID();
+    await pool.query(`INSERT INTO auth.users (id) VALUES ($1)`, [hil]);
+    await pool.query(
+      `INSERT INTO user_profiles (id, email, user_type, role) VALUES ($1, 'bench@rexera.example', 'HIL', 'HIL_STAFF')`,
+      [hil],
+    );
+    const token = await mintToken('bench-'.padEnd(40, 'x'), { sub: hil });
+    const pushes: number[] = [];
+    await payoffWorker.runUntil(async () => {
+      for (let i = 0; i < 5; i++) {
+        const [row] = await db
+          .insert(workflows)
+          .values({ workflowType: 'PAYOFF', clientId: org!.id, title: `SSE ${i}` })
+          .returning();
+        const address = api.server.address() as { port: number };
+        const res = await fetch(
+          `http://127.0.0.1:${address.port}/api/workflows/${row!.id}/events?access_token=${token}`,
+        );
+        const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+        await startBusinessWorkflow({ db, client, taskQueue: payoffQueue }, row!.id);
+        let buffer = '';
+        for (let done = false; !done;) {
+          const chunk = (await reader.read()) as { value?: Uint8Array; done: boolean };
+          if (chunk.done) break;
+          buffer += new TextDecoder().decode(chunk.value);
+          let split: number;
+          while ((split = buffer.indexOf('\n\n')) >= 0) {
+            const data = /^data: (.*)$/m.exec(buffer.slice(0, split))?.[1];
+            buffer = buffer.slice(split + 2);
+            if (!data) continue;
+            const event = JSON.parse(data) as { at?: string; table?: string; status?: string };
+            if (event.at) pushes.push(Date.now() - Date.parse(event.at));
+            if (event.table === 'workflows' && event.status === 'COMPLETED') done = true;
+          }
+        }
+        await reader.cancel();
+      }
+    });
+    await api.close();
+    pushes.sort((a, b) => a - b);
+    console.log(
+      `${`change committed -> SSE received, n=${pushes.length}`.padEnd(44)} p50 ${percentile(pushes, 50).toFixed(0)} ms, p95 ${percentile(pushes, 95).toFixed(0)} ms, max ${pushes.at(-1)!.toFixed(0)} ms`,
     );
     await countingPool.end();
     await connection.close();
