@@ -149,7 +149,6 @@ async function main() {
         runTimes.push(performance.now() - t0);
       }
     });
-    await standIn.close();
     transitions.sort((a, b) => a - b);
     runTimes.sort((a, b) => a - b);
     console.log(
@@ -182,7 +181,16 @@ async function main() {
     );
     const token = await mintToken('bench-'.padEnd(40, 'x'), { sub: hil });
     const pushes: number[] = [];
-    await payoffWorker.runUntil(async () => {
+    const sseWorker = await Worker.create({
+      connection: nativeConnection,
+      taskQueue: payoffQueue,
+      workflowsPath: WORKFLOWS_PATH,
+      activities: createActivities({
+        pool: countingPool,
+        n8n: { webhookUrl: standIn.url, callbackUrl: 'http://127.0.0.1:3000/api/task-outcomes' },
+      }),
+    });
+    await sseWorker.runUntil(async () => {
       for (let i = 0; i < 5; i++) {
         const [row] = await db
           .insert(workflows)
@@ -213,6 +221,7 @@ async function main() {
       }
     });
     await api.close();
+    await standIn.close();
     pushes.sort((a, b) => a - b);
     console.log(
       `${`change committed -> SSE received, n=${pushes.length}`.padEnd(44)} p50 ${percentile(pushes, 50).toFixed(0)} ms, p95 ${percentile(pushes, 95).toFixed(0)} ms, max ${pushes.at(-1)!.toFixed(0)} ms`,
