@@ -133,31 +133,34 @@ export async function getWorkflow(deps: ApiDeps, claims: JwtClaims, id: string) 
   return asCaller(deps.pool, claims, async (db) => {
     const [workflow] = await db.select().from(workflows).where(eq(workflows.id, id));
     if (!workflow) throw new AppError('NOT_FOUND', `No workflow ${id} (or not yours to see)`);
-    const byWorkflow = <T extends { workflowId: unknown }>(t: T) => eq(t.workflowId as never, id);
     const [tasks, sla, escalationRows, documentRows, communicationRows, invoiceRows] =
       await Promise.all([
         db
           .select()
           .from(taskExecutions)
-          .where(byWorkflow(taskExecutions))
+          .where(eq(taskExecutions.workflowId, id))
           .orderBy(asc(taskExecutions.stepIndex), asc(taskExecutions.attempt)),
         db
           .select()
           .from(slaTracking)
-          .where(byWorkflow(slaTracking))
+          .where(eq(slaTracking.workflowId, id))
           .orderBy(asc(slaTracking.startedAt)),
         db
           .select()
           .from(escalations)
-          .where(byWorkflow(escalations))
+          .where(eq(escalations.workflowId, id))
           .orderBy(asc(escalations.createdAt)),
-        db.select().from(documents).where(byWorkflow(documents)).orderBy(asc(documents.createdAt)),
+        db
+          .select()
+          .from(documents)
+          .where(eq(documents.workflowId, id))
+          .orderBy(asc(documents.createdAt)),
         db
           .select()
           .from(communications)
-          .where(byWorkflow(communications))
+          .where(eq(communications.workflowId, id))
           .orderBy(asc(communications.createdAt)),
-        db.select().from(invoices).where(byWorkflow(invoices)),
+        db.select().from(invoices).where(eq(invoices.workflowId, id)),
       ]);
     const lines = invoiceRows.length
       ? await db
