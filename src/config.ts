@@ -65,6 +65,10 @@ export const configSchema = z.object({
   HMAC_TOLERANCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
   /** How long the API waits for a worker to answer an Update before falling back. */
   UPDATE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  /** Port of the agent simulator (the stand-in for the AI agents in local runs). */
+  AGENT_SIMULATOR_PORT: port.default(5679),
+  /** How long the simulated agents take to answer. */
+  AGENT_SIMULATOR_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(300),
   /** How n8n reaches this API (the callback address sent with every dispatch). */
   API_PUBLIC_URL: z.string().url().default('http://127.0.0.1:3000'),
 });
