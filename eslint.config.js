@@ -77,6 +77,7 @@ export default tseslint.config(
       'src/config.ts',
       'src/start.ts',
       'src/infra/process.ts',
+      'src/infra/n8n.ts',
       'scripts/**',
       'test/**',
       'bench/**',

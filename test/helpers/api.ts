@@ -13,7 +13,7 @@ export const TEST_SECRETS = {
 
 /** The real API on a free port, against a test database and the run's Temporal server. */
 export async function startTestApi(overrides: Partial<ApiSettings> & { databaseUrl: string }) {
-  const port = await getFreePort();
+  const port = overrides.port ?? (await getFreePort());
   const api = await startApi({
     temporalAddress: inject('temporalAddress'),
     namespace: 'default',

@@ -42,7 +42,12 @@ export interface Harness {
 export async function createHarness(
   t: TestDatabase,
   bundle: WorkflowBundle,
-  opts: { timeSkipping?: boolean; script?: Script } = {},
+  opts: {
+    timeSkipping?: boolean;
+    script?: Script;
+    /** A real n8n instead of the scripted stand-in. */
+    n8n?: { webhookUrl: string; callbackUrl: string };
+  } = {},
 ): Promise<Harness> {
   const taskQueue = `biz-${randomUUID()}`;
   let env: TestWorkflowEnvironment | undefined;
@@ -75,7 +80,11 @@ export async function createHarness(
       workflowBundle: bundle,
       activities: createActivities({
         pool: t.pool,
-        n8n: { webhookUrl: standIn.url, callbackUrl: 'http://127.0.0.1:3000/api/task-outcomes' },
+        // The scripted stand-in, unless the test runs a real n8n.
+        n8n: opts.n8n ?? {
+          webhookUrl: standIn.url,
+          callbackUrl: 'http://127.0.0.1:3000/api/task-outcomes',
+        },
       }),
     });
   const stopWorker = async () => {

@@ -1,0 +1,132 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../config.js';
+import { assertPortFree } from './ports.js';
+import { startProcess, waitUntil, type ManagedProcess } from './process.js';
+
+export const N8N_DIR = path.join(PROJECT_ROOT, 'n8n');
+export const N8N_BIN = path.join(N8N_DIR, 'node_modules', '.bin', 'n8n');
+/** The environment variables the definitions read ($env.X), all set by the launcher. */
+export const N8N_DEFINITION_ENV: string[] = ['AGENT_SIMULATOR_URL', 'N8N_HMAC_SECRET'];
+
+/** The webhook path of n8n/rexera-task-dispatch.json. */
+export const DISPATCH_PATH = '/webhook/rexera-task';
+
+/** Every n8n workflow definition of the project (one JSON per file in n8n/). */
+export function definitionFiles(): string[] {
+  return fs
+    .readdirSync(N8N_DIR)
+    .filter((f) => f.endsWith('.json') && !f.startsWith('package'))
+    .map((f) => path.join(N8N_DIR, f));
+}
+
+export interface N8nOptions {
+  port: number;
+  /** n8n's user folder (its SQLite database, settings); created and imported on first start. */
+  userFolder: string;
+  encryptionKey: string;
+  /** Where the agents are, and the callback signing secret (read by the definitions via $env). */
+  agentUrl: string;
+  hmacSecret: string;
+  onLine?: (line: string) => void;
+}
+
+export interface EmbeddedN8n {
+  readonly url: string;
+  readonly webhookUrl: string;
+  readonly process: ManagedProcess;
+  stop(): Promise<void>;
+}
+
+function environment(opts: N8nOptions): NodeJS.ProcessEnv {
+  // Not ours to pass on: a test runner's variables (NODE_ENV=test, VITEST_*) change how n8n
+  // starts, and NODE_OPTIONS may carry our own loaders.
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([k]) => !k.startsWith('VITEST') && k !== 'NODE_OPTIONS' && k !== 'TEST',
+    ),
+  );
+  return {
+    ...inherited,
+    NODE_ENV: 'production',
+    N8N_USER_FOLDER: opts.userFolder,
+    N8N_PORT: String(opts.port),
+    N8N_LISTEN_ADDRESS: '127.0.0.1',
+    N8N_HOST: '127.0.0.1',
+    N8N_ENCRYPTION_KEY: opts.encryptionKey,
+    // Quiet and offline.
+    N8N_DIAGNOSTICS_ENABLED: 'false',
+    N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+    N8N_TEMPLATES_ENABLED: 'false',
+    N8N_PERSONALIZATION_ENABLED: 'false',
+    N8N_HIRING_BANNER_ENABLED: 'false',
+    // The Code node signs callbacks with node:crypto and reads the two settings below.
+    NODE_FUNCTION_ALLOW_BUILTIN: 'crypto',
+    N8N_BLOCK_ENV_ACCESS_IN_NODE: 'false',
+    AGENT_SIMULATOR_URL: opts.agentUrl,
+    N8N_HMAC_SECRET: opts.hmacSecret,
+  };
+}
+
+/**
+ * Imports the definitions of n8n/ and activates them (on a fresh user folder, before the
+ * start: import always deactivates and activation only counts at the next start).
+ */
+export function importDefinitions(opts: N8nOptions): void {
+  const marker = path.join(opts.userFolder, 'rexera-definitions.json');
+  const files = definitionFiles();
+  const fingerprint = JSON.stringify(files.map((f) => [path.basename(f), fs.statSync(f).size]));
+  if (fs.existsSync(marker) && fs.readFileSync(marker, 'utf8') === fingerprint) return;
+  fs.mkdirSync(opts.userFolder, { recursive: true });
+  const env = environment(opts);
+  for (const file of files) {
+    execFileSync(N8N_BIN, ['import:workflow', `--input=${file}`], { env, stdio: 'pipe' });
+    const { id } = JSON.parse(fs.readFileSync(file, 'utf8')) as { id: string };
+    execFileSync(N8N_BIN, ['update:workflow', `--id=${id}`, '--active=true'], {
+      env,
+      stdio: 'pipe',
+    });
+  }
+  fs.writeFileSync(marker, fingerprint);
+}
+
+/** Starts real n8n with our definitions active; resolves once the dispatch webhook is live. */
+export async function startN8n(opts: N8nOptions): Promise<EmbeddedN8n> {
+  if (!fs.existsSync(N8N_BIN)) {
+    throw new Error(
+      'n8n is not installed: run `node scripts/install-n8n.mjs` (npm install does it).',
+    );
+  }
+  await assertPortFree(opts.port, 'n8n', 'N8N_PORT');
+  importDefinitions(opts);
+  const proc = startProcess({
+    name: 'n8n',
+    command: N8N_BIN,
+    args: ['start'],
+    env: environment(opts),
+    onLine: opts.onLine,
+  });
+  const url = `http://127.0.0.1:${opts.port}`;
+  try {
+    // /healthz answers before webhooks are registered: wait for the webhook itself. A GET
+    // to a live POST-only webhook says so; an unregistered one says "not registered".
+    await waitUntil(
+      'the n8n dispatch webhook was live',
+      async () => {
+        const res = await fetch(`${url}${DISPATCH_PATH}`);
+        return (await res.text()).includes('not registered for GET');
+      },
+      { timeoutMs: 120_000, process: proc, intervalMs: 500 },
+    );
+  } catch (err) {
+    await proc.stop();
+    throw err;
+  }
+  return {
+    url,
+    webhookUrl: `${url}${DISPATCH_PATH}`,
+    process: proc,
+    stop: () => proc.stop(20_000),
+  };
+}

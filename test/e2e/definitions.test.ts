@@ -1,0 +1,34 @@
+import fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { definitionFiles, N8N_DEFINITION_ENV } from '../../src/infra/n8n.js';
+
+describe('the n8n definitions in n8n/', () => {
+  it('are n8n workflow exports with an ID, nodes and connections (importing them is the e2e test)', () => {
+    const files = definitionFiles();
+    expect(files.length).toBeGreaterThanOrEqual(1);
+    for (const file of files) {
+      const wf = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+        id: string;
+        name: string;
+        nodes: { name: string; type: string }[];
+        connections: Record<string, unknown>;
+      };
+      expect(wf.id, file).toMatch(/^[A-Za-z0-9]{1,32}$/);
+      expect(wf.nodes.length).toBeGreaterThan(0);
+      for (const from of Object.keys(wf.connections))
+        expect(wf.nodes.map((n) => n.name)).toContain(from);
+    }
+  });
+
+  it('read only environment variables the launcher sets', () => {
+    for (const file of definitionFiles()) {
+      const text = fs.readFileSync(file, 'utf8');
+      const used = new Set([...text.matchAll(/\$env\.([A-Z0-9_]+)/g)].map((m) => m[1]));
+      expect(
+        [...used].filter((v) => !N8N_DEFINITION_ENV.includes(v!)),
+        file,
+      ).toEqual([]);
+      expect(used.size).toBeGreaterThan(0);
+    }
+  });
+});

@@ -1,0 +1,192 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { asc, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { taskExecutions } from '../../db/schema/index.js';
+import { createAgentSimulator } from '../../src/agents/simulator.js';
+import { startN8n, type EmbeddedN8n } from '../../src/infra/n8n.js';
+import { getFreePort } from '../../src/infra/ports.js';
+import type { businessWorkflow } from '../../workflows/business/workflow.js';
+import { call, signedHeaders, startTestApi, TEST_SECRETS, tokenFor } from '../helpers/api.js';
+import { createHarness, rowCounts, type Harness } from '../helpers/business.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { tempDataDir } from '../helpers/embedded.js';
+import { bundleWorkflows } from '../helpers/temporal.js';
+import { eventually } from '../helpers/wait.js';
+import { seedWorld } from '../helpers/world.js';
+
+// The whole chain with nothing faked but the agents: API -> Temporal -> worker -> real n8n ->
+// agent simulator -> n8n -> signed callback -> API -> Temporal.
+
+let t: TestDatabase;
+let h: Harness;
+let n8n: EmbeddedN8n;
+let api: Awaited<ReturnType<typeof startTestApi>>;
+let world: Awaited<ReturnType<typeof seedWorld>>;
+const sim = createAgentSimulator({ delayMs: 20 });
+const data = tempDataDir('n8n');
+
+beforeAll(async () => {
+  const simPort = await getFreePort();
+  await sim.listen(simPort);
+  const apiPort = await getFreePort();
+  n8n = await startN8n({
+    port: await getFreePort(),
+    userFolder: path.join(data.dir, 'n8n'),
+    encryptionKey: randomBytes(24).toString('base64url'),
+    agentUrl: `http://127.0.0.1:${simPort}`,
+    hmacSecret: TEST_SECRETS.n8nHmacSecret,
+  });
+  t = await createTestDatabase();
+  h = await createHarness(t, await bundleWorkflows(), {
+    n8n: {
+      webhookUrl: n8n.webhookUrl,
+      callbackUrl: `http://127.0.0.1:${apiPort}/api/task-outcomes`,
+    },
+  });
+  api = await startTestApi({ databaseUrl: t.url, taskQueue: h.taskQueue, port: apiPort });
+  await h.startWorker();
+  world = await seedWorld(t.db);
+}, 240_000);
+afterAll(async () => {
+  await api?.close();
+  await h?.close();
+  await n8n?.stop();
+  await sim.close();
+  await t?.drop();
+  data.remove();
+});
+
+const AGENT_STEPS = { PAYOFF: 6, HOA_ACQUISITION: 4, MUNICIPAL_LIEN_SEARCH: 5 } as const;
+const ALL_STEPS = { PAYOFF: 6, HOA_ACQUISITION: 5, MUNICIPAL_LIEN_SEARCH: 5 } as const;
+
+describe('failure paths through real n8n', () => {
+  it('an agent error and an agent asking for a human both reach HIL, who resolve them through the API', async () => {
+    const token = await tokenFor(world.people.clientA);
+    const hil = await tokenFor(world.people.hil);
+    const created = await call(`${api.url}/api/workflows`, {
+      token,
+      body: { workflowType: 'MUNICIPAL_LIEN_SEARCH', title: 'failing' },
+    });
+    const id = (created.body.workflow as { id: string }).id;
+    sim.rules.unshift({
+      workflowId: id,
+      taskType: 'research_municipality',
+      behaviour: 'fail',
+      times: 1,
+    });
+    sim.rules.unshift({
+      workflowId: id,
+      taskType: 'portal_access',
+      behaviour: 'needs-human',
+      times: 1,
+    });
+    const openEscalation = (trigger: string) =>
+      eventually(
+        `a ${trigger} escalation`,
+        async () => {
+          const list = await call(`${api.url}/api/escalations`, { token: hil });
+          return (
+            list.body.items as { escalation: { id: string; workflowId: string; trigger: string } }[]
+          )
+            .map((e) => e.escalation)
+            .find((e) => e.workflowId === id && e.trigger === trigger);
+        },
+        60_000,
+      );
+
+    const failed = await openEscalation('NON_RETRYABLE_FAILURE');
+    const retry = await call(`${api.url}/api/escalations/${failed.id}/resolve`, {
+      token: hil,
+      body: { action: 'RETRY', note: 'try again' },
+    });
+    expect(retry.status).toBe(200);
+    const human = await openEscalation('AGENT_NEEDS_HUMAN');
+    const done = await call(`${api.url}/api/escalations/${human.id}/resolve`, {
+      token: hil,
+      body: {
+        action: 'COMPLETE',
+        output: { searched: 1, documentsFound: 1 },
+        note: 'searched by hand',
+      },
+    });
+    expect(done.status).toBe(200);
+    expect(
+      (await h.client.workflow.getHandle<typeof businessWorkflow>(`workflow-${id}`).result())
+        .status,
+    ).toBe('COMPLETED');
+    const calls = sim.calls
+      .filter((c) => c.workflowId === id)
+      .map((c) => `${c.taskType}:${c.behaviour}`);
+    expect(calls).toEqual([
+      'research_municipality:fail',
+      'research_municipality:ok',
+      'portal_access:needs-human',
+      'process_documents:ok',
+      'quality_validation:ok',
+      'generate_invoice:ok',
+    ]);
+  }, 120_000);
+});
+
+describe('end to end through real n8n', () => {
+  it.each(Object.keys(AGENT_STEPS) as (keyof typeof AGENT_STEPS)[])(
+    '%s completes, each task reaching its agent exactly once',
+    async (type) => {
+      const token = await tokenFor(world.people.clientA);
+      const created = await call(`${api.url}/api/workflows`, {
+        token,
+        body: { workflowType: type, title: `${type} e2e` },
+      });
+      expect(created.status).toBe(201);
+      const id = (created.body.workflow as { id: string }).id;
+      const handle = h.client.workflow.getHandle<typeof businessWorkflow>(`workflow-${id}`);
+      if (type !== 'MUNICIPAL_LIEN_SEARCH') {
+        // The counterparty answers (the lender's statement, the HOA's documents), through the API.
+        await eventually(
+          'the request to the counterparty',
+          () =>
+            sim.calls.some(
+              (c) =>
+                c.workflowId === id && ['send_payoff_request', 'send_request'].includes(c.taskType),
+            ),
+          60_000,
+        );
+        const kind = type === 'PAYOFF' ? 'PAYOFF_STATEMENT' : 'HOA_DOCUMENTS';
+        const body = JSON.stringify({
+          documentId: randomUUID(),
+          kind,
+          filename: 'answer.pdf',
+          storageUrl: 's3://e2e/answer.pdf',
+        });
+        const res = await fetch(`${api.url}/api/workflows/${id}/documents`, {
+          method: 'POST',
+          headers: signedHeaders(body),
+          body,
+        });
+        expect(res.status).toBe(200);
+      }
+      expect((await handle.result()).status).toBe('COMPLETED');
+
+      const mine = sim.calls.filter((c) => c.workflowId === id);
+      expect(mine).toHaveLength(AGENT_STEPS[type]);
+      expect(new Set(mine.map((c) => c.taskExecutionId)).size).toBe(AGENT_STEPS[type]);
+      const tasks = await t.db
+        .select()
+        .from(taskExecutions)
+        .where(eq(taskExecutions.workflowId, id))
+        .orderBy(asc(taskExecutions.stepIndex));
+      expect(tasks.map((x) => [x.status, x.attempt])).toEqual(
+        Array(ALL_STEPS[type]).fill(['COMPLETED', 1]),
+      );
+      expect(await rowCounts(t, id)).toMatchObject({
+        task_executions: ALL_STEPS[type],
+        sla_tracking: ALL_STEPS[type],
+        escalations: 0,
+        documents: type === 'MUNICIPAL_LIEN_SEARCH' ? 0 : 1,
+        invoices: type === 'HOA_ACQUISITION' ? 0 : 1,
+      });
+    },
+    120_000,
+  );
+});
