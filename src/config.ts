@@ -52,8 +52,12 @@ export const configSchema = z.object({
   TEMPORAL_UI_PORT: port.default(8233),
   /** Where embedded services keep their data (survives restarts). */
   DATA_DIR: z.string().min(1).default('.data'),
-  /** The n8n webhook that receives task dispatches. */
-  N8N_WEBHOOK_URL: z.string().url().default('http://127.0.0.1:5678/webhook/rexera-task'),
+  /** An existing n8n's task-dispatch webhook; unset means the embedded n8n. */
+  N8N_WEBHOOK_URL: optionalUrl,
+  /** Port of the embedded n8n (editor and webhooks). */
+  N8N_PORT: port.default(5678),
+  /** Encryption key of the embedded n8n's credentials; made at first start when unset. */
+  N8N_ENCRYPTION_KEY: z.string().min(16).optional(),
   /**
    * HS256 secret of the JWTs users bring (the Supabase project's JWT secret). Unset under
    * `npm start`: one is made at first start and kept in DATA_DIR/secrets.json.

@@ -13,6 +13,7 @@ import {
 } from './infra/temporal.js';
 import { loadOrCreateSecrets } from './infra/secrets.js';
 import { ensureTools } from './infra/tools.js';
+import { ensureN8n, startN8n } from './infra/n8n.js';
 
 /**
  * `npm start`: the whole stack on embedded defaults. Starts what has no URL in the config
@@ -38,7 +39,7 @@ async function main() {
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
 
-  const step = (n: number, what: string) => log.info(`[${n}/5] ${what}`);
+  const step = (n: number, what: string) => log.info(`[${n}/6] ${what}`);
   const watch = (proc: ManagedProcess) => {
     running.push({ name: proc.name, stop: () => proc.stop() });
     void proc.exited.then(({ code, signal }) => {
@@ -61,6 +62,11 @@ async function main() {
     if (!config.TEMPORAL_ADDRESS) {
       await assertPortFree(config.TEMPORAL_PORT, 'Temporal frontend', 'TEMPORAL_PORT');
       await assertPortFree(config.TEMPORAL_UI_PORT, 'Temporal Web UI', 'TEMPORAL_UI_PORT');
+    }
+    if (!config.N8N_WEBHOOK_URL) {
+      await assertPortFree(config.N8N_PORT, 'n8n', 'N8N_PORT');
+      await assertPortFree(config.AGENT_SIMULATOR_PORT, 'agent simulator', 'AGENT_SIMULATOR_PORT');
+      ensureN8n();
     }
 
     step(2, 'PostgreSQL');
@@ -110,14 +116,58 @@ async function main() {
     step(4, 'migrations');
     await runMigrations(databaseUrl);
 
-    step(5, 'worker and API');
+    step(5, 'n8n and the agent simulator');
     const secrets = loadOrCreateSecrets(config.dataDir);
+    const hmacSecret = config.N8N_HMAC_SECRET ?? secrets.n8nHmacSecret;
+    let n8nWebhookUrl = config.N8N_WEBHOOK_URL;
+    let n8nUrl: string | undefined;
+    if (n8nWebhookUrl) {
+      log.info(`using N8N_WEBHOOK_URL ${n8nWebhookUrl}`);
+    } else {
+      const agents = startProcess({
+        name: 'agents',
+        command: process.execPath,
+        args: ['--import', 'tsx', path.join(PROJECT_ROOT, 'src/agents/main.ts')],
+        cwd: PROJECT_ROOT,
+        onLine: (l) => console.log(l),
+      });
+      watch(agents);
+      const agentUrl = `http://127.0.0.1:${config.AGENT_SIMULATOR_PORT}`;
+      await waitUntil(
+        'the agent simulator answered',
+        async () => (await fetch(`${agentUrl}/health`)).ok,
+        {
+          timeoutMs: 30_000,
+          process: agents,
+        },
+      );
+      log.info(
+        `starting n8n on port ${config.N8N_PORT}, data in ${path.join(config.dataDir, 'n8n')}`,
+      );
+      const n8n = await startN8n({
+        port: config.N8N_PORT,
+        userFolder: path.join(config.dataDir, 'n8n'),
+        encryptionKey: config.N8N_ENCRYPTION_KEY ?? secrets.n8nEncryptionKey,
+        agentUrl,
+        hmacSecret,
+        // n8n is chatty; its errors and warnings still show.
+        onLine: (l) => {
+          if (/error|warn/i.test(l) && !/deprecat/i.test(l)) console.log(`[n8n] ${l}`);
+        },
+      });
+      watch(n8n.process);
+      n8nWebhookUrl = n8n.webhookUrl;
+      n8nUrl = n8n.url;
+    }
+
+    step(6, 'worker and API');
     const env = {
       ...process.env,
       DATABASE_URL: databaseUrl,
       TEMPORAL_ADDRESS: temporalAddress,
       JWT_SECRET: config.JWT_SECRET ?? secrets.jwtSecret,
-      N8N_HMAC_SECRET: config.N8N_HMAC_SECRET ?? secrets.n8nHmacSecret,
+      N8N_HMAC_SECRET: hmacSecret,
+      N8N_WEBHOOK_URL: n8nWebhookUrl,
     };
     const spawnService = (name: string, entry: string) =>
       startProcess({
@@ -151,6 +201,7 @@ async function main() {
       ['Health', `${apiUrl}/health`],
       ['Temporal', temporalAddress],
       ['Temporal UI', temporalUi ?? '(external server)'],
+      ['n8n', n8nUrl ?? n8nWebhookUrl],
       ['PostgreSQL', new URL(databaseUrl).host + new URL(databaseUrl).pathname],
       ['Task queue', config.TEMPORAL_TASK_QUEUE],
       ['Data', config.DATA_DIR],

@@ -60,8 +60,10 @@ async function main() {
   const log = createLogger('worker');
   // The SDK's INFO level prints the whole workflow bundle report; keep it for LOG_LEVEL=debug.
   Runtime.install({ logger: new DefaultLogger(config.LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN') });
-  if (!config.DATABASE_URL || !config.TEMPORAL_ADDRESS) {
-    throw new Error('DATABASE_URL and TEMPORAL_ADDRESS must be set (`npm start` sets both).');
+  if (!config.DATABASE_URL || !config.TEMPORAL_ADDRESS || !config.N8N_WEBHOOK_URL) {
+    throw new Error(
+      'DATABASE_URL, TEMPORAL_ADDRESS and N8N_WEBHOOK_URL must be set (`npm start` sets them all).',
+    );
   }
   const { worker, close } = await createWorker({
     databaseUrl: config.DATABASE_URL,

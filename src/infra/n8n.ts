@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../config.js';
@@ -19,6 +19,16 @@ export function definitionFiles(): string[] {
     .readdirSync(N8N_DIR)
     .filter((f) => f.endsWith('.json') && !f.startsWith('package'))
     .map((f) => path.join(N8N_DIR, f));
+}
+
+/** Installs n8n if it is missing (normally `npm install` already did). */
+export function ensureN8n(): void {
+  if (fs.existsSync(N8N_BIN)) return;
+  const res = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'scripts', 'install-n8n.mjs')], {
+    stdio: 'inherit',
+  });
+  if (res.status !== 0)
+    throw new Error('Installing n8n failed (see above); fix that and run `npm start` again.');
 }
 
 export interface N8nOptions {

@@ -6,6 +6,7 @@ import { z } from 'zod';
 const secretsSchema = z.object({
   jwtSecret: z.string().min(32),
   n8nHmacSecret: z.string().min(32),
+  n8nEncryptionKey: z.string().min(32),
 });
 export type LocalSecrets = z.infer<typeof secretsSchema>;
 
@@ -15,11 +16,17 @@ export type LocalSecrets = z.infer<typeof secretsSchema>;
  */
 export function loadOrCreateSecrets(dataDir: string): LocalSecrets {
   const file = path.join(dataDir, 'secrets.json');
-  if (fs.existsSync(file)) return secretsSchema.parse(JSON.parse(fs.readFileSync(file, 'utf8')));
-  const secrets: LocalSecrets = {
-    jwtSecret: randomBytes(32).toString('base64url'),
-    n8nHmacSecret: randomBytes(32).toString('base64url'),
-  };
+  const made = () => randomBytes(32).toString('base64url');
+  // A file from an earlier version may lack a newer secret: keep what is there, add the rest.
+  const existing = fs.existsSync(file)
+    ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<LocalSecrets>)
+    : {};
+  const secrets = secretsSchema.parse({
+    jwtSecret: existing.jwtSecret ?? made(),
+    n8nHmacSecret: existing.n8nHmacSecret ?? made(),
+    n8nEncryptionKey: existing.n8nEncryptionKey ?? made(),
+  });
+  if (JSON.stringify(secrets) === JSON.stringify(existing)) return secrets;
   fs.mkdirSync(dataDir, { recursive: true });
   fs.writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;

@@ -88,6 +88,8 @@ describe('npm start', () => {
         EMBEDDED_PG_PORT: await getFreePort(),
         TEMPORAL_PORT: await getFreePort(),
         TEMPORAL_UI_PORT: await getFreePort(),
+        N8N_PORT: await getFreePort(),
+        AGENT_SIMULATOR_PORT: await getFreePort(),
       };
       const env = {
         ...process.env,
@@ -95,6 +97,7 @@ describe('npm start', () => {
         DATA_DIR: data.dir,
         DATABASE_URL: '',
         TEMPORAL_ADDRESS: '',
+        N8N_WEBHOOK_URL: '',
         TEMPORAL_TASK_QUEUE: `stack-${randomUUID()}`,
       };
       const api = `http://127.0.0.1:${ports.PORT}`;
@@ -104,6 +107,10 @@ describe('npm start', () => {
       running = await start(env);
       expect(running.output()).toContain(`API          ${api}`);
       expect(running.output()).toContain(`Temporal UI  http://127.0.0.1:${ports.TEMPORAL_UI_PORT}`);
+      expect(running.output()).toContain(`n8n          http://127.0.0.1:${ports.N8N_PORT}`);
+      // n8n is up with the dispatch webhook live.
+      const webhook = await fetch(`http://127.0.0.1:${ports.N8N_PORT}/webhook/rexera-task`);
+      expect(await webhook.text()).toContain('not registered for GET');
       expect((await fetch(`${api}/health`)).status).toBe(200);
       expect((await fetch(`http://127.0.0.1:${ports.TEMPORAL_UI_PORT}/`)).status).toBe(200);
       const attributes = execFileSync(TEMPORAL_CLI, [
@@ -184,6 +191,8 @@ describe('npm start', () => {
         EMBEDDED_PG_PORT: String(await getFreePort()),
         TEMPORAL_PORT: String(await getFreePort()),
         TEMPORAL_UI_PORT: String(await getFreePort()),
+        N8N_PORT: String(await getFreePort()),
+        AGENT_SIMULATOR_PORT: String(await getFreePort()),
         DATA_DIR: other.dir,
         DATABASE_URL: '',
         TEMPORAL_ADDRESS: '',
