@@ -33,8 +33,9 @@ export interface N8nDeps {
 export function createN8nActivities(deps: N8nDeps) {
   return {
     /**
-     * Hands one task execution to n8n. 2xx: accepted. 4xx: rejected for good (non-retryable).
-     * 5xx and network errors throw, and the activity retry policy tries again.
+     * Hands one task execution to n8n. 2xx: accepted. 4xx but 404: rejected for good
+     * (non-retryable). 5xx, 404 and network errors throw, and the activity retry policy tries
+     * again.
      */
     async dispatchTask(request: DispatchRequest): Promise<{ status: number }> {
       let res: Response;
@@ -54,7 +55,9 @@ export function createN8nActivities(deps: N8nDeps) {
         );
       }
       const body = await res.text().catch(() => '');
-      if (res.status >= 400 && res.status < 500) {
+      // n8n answers 404 while a webhook is not registered yet (starting, re-activating): that
+      // passes, so it is retried like a 5xx. Any other 4xx is a rejection for good.
+      if (res.status >= 400 && res.status < 500 && res.status !== 404) {
         throw ApplicationFailure.create({
           type: 'DispatchRejectedError',
           nonRetryable: true,

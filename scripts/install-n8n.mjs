@@ -14,28 +14,39 @@ export const N8N_BIN = path.join(dir, 'node_modules', '.bin', 'n8n');
 
 function installedVersion() {
   try {
-    return JSON.parse(fs.readFileSync(path.join(dir, 'node_modules', 'n8n', 'package.json'), 'utf8')).version;
+    return JSON.parse(
+      fs.readFileSync(path.join(dir, 'node_modules', 'n8n', 'package.json'), 'utf8'),
+    ).version;
   } catch {
     return undefined;
   }
 }
 
 export function installN8n() {
-  const wanted = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).dependencies.n8n;
+  const wanted = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).dependencies
+    .n8n;
   if (installedVersion() === wanted && fs.existsSync(N8N_BIN)) {
     console.log(`[n8n] n8n ${wanted} already in n8n/node_modules`);
     return true;
   }
-  console.log(`[n8n] installing n8n ${wanted} into n8n/node_modules (about 1.7 GB, a few minutes the first time) ...`);
+  console.log(
+    `[n8n] installing n8n ${wanted} into n8n/node_modules (about 1.7 GB, a few minutes the first time) ...`,
+  );
   const started = Date.now();
   // sqlite3 compiles from source: point node-gyp at the system's Node headers.
   const res = spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], {
     cwd: dir,
     stdio: 'inherit',
-    env: { ...process.env, npm_config_nodedir: process.env.npm_config_nodedir ?? path.dirname(path.dirname(process.execPath)) },
+    env: {
+      ...process.env,
+      npm_config_nodedir:
+        process.env.npm_config_nodedir ?? path.dirname(path.dirname(process.execPath)),
+    },
   });
   if (res.status !== 0 || !fs.existsSync(N8N_BIN)) {
-    console.error('[n8n] installing n8n failed (see above). It needs the npm registry, g++, make and python3; then run `node scripts/install-n8n.mjs`.');
+    console.error(
+      '[n8n] installing n8n failed (see above). It needs the npm registry, g++, make and python3; then run `node scripts/install-n8n.mjs`.',
+    );
     return false;
   }
   console.log(`[n8n] done in ${Math.round((Date.now() - started) / 1000)} s`);

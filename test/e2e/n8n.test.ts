@@ -4,7 +4,7 @@ import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { taskExecutions } from '../../db/schema/index.js';
 import { createAgentSimulator } from '../../src/agents/simulator.js';
-import { startN8n, type EmbeddedN8n } from '../../src/infra/n8n.js';
+import { startN8n, type EmbeddedN8n, type N8nOptions } from '../../src/infra/n8n.js';
 import { getFreePort } from '../../src/infra/ports.js';
 import type { businessWorkflow } from '../../workflows/business/workflow.js';
 import { call, signedHeaders, startTestApi, TEST_SECRETS, tokenFor } from '../helpers/api.js';
@@ -21,6 +21,7 @@ import { seedWorld } from '../helpers/world.js';
 let t: TestDatabase;
 let h: Harness;
 let n8n: EmbeddedN8n;
+let n8nOptions: N8nOptions;
 let api: Awaited<ReturnType<typeof startTestApi>>;
 let world: Awaited<ReturnType<typeof seedWorld>>;
 const sim = createAgentSimulator({ delayMs: 20 });
@@ -30,13 +31,14 @@ beforeAll(async () => {
   const simPort = await getFreePort();
   await sim.listen(simPort);
   const apiPort = await getFreePort();
-  n8n = await startN8n({
+  n8nOptions = {
     port: await getFreePort(),
     userFolder: path.join(data.dir, 'n8n'),
     encryptionKey: randomBytes(24).toString('base64url'),
     agentUrl: `http://127.0.0.1:${simPort}`,
     hmacSecret: TEST_SECRETS.n8nHmacSecret,
-  });
+  };
+  n8n = await startN8n(n8nOptions);
   t = await createTestDatabase();
   h = await createHarness(t, await bundleWorkflows(), {
     n8n: {
@@ -127,6 +129,34 @@ describe('failure paths through real n8n', () => {
       'generate_invoice:ok',
     ]);
   }, 120_000);
+});
+
+describe('n8n itself', () => {
+  it('stopped during a dispatch: the dispatch retries, and the workflow completes once n8n is back', async () => {
+    await n8n.stop();
+    const token = await tokenFor(world.people.clientA);
+    const created = await call(`${api.url}/api/workflows`, {
+      token,
+      body: { workflowType: 'MUNICIPAL_LIEN_SEARCH', title: 'n8n down' },
+    });
+    const id = (created.body.workflow as { id: string }).id;
+    await eventually('the dispatch to have failed at least once', async () => {
+      const [task] = await t.db
+        .select()
+        .from(taskExecutions)
+        .where(eq(taskExecutions.workflowId, id))
+        .orderBy(asc(taskExecutions.stepIndex));
+      return task?.status === 'RUNNING';
+    });
+    await new Promise((r) => setTimeout(r, 3000)); // a retry or two while n8n is down
+    expect(sim.calls.filter((c) => c.workflowId === id)).toEqual([]);
+    n8n = await startN8n(n8nOptions);
+    expect(
+      (await h.client.workflow.getHandle<typeof businessWorkflow>(`workflow-${id}`).result())
+        .status,
+    ).toBe('COMPLETED');
+    expect(sim.calls.filter((c) => c.workflowId === id)).toHaveLength(5);
+  }, 180_000);
 });
 
 describe('end to end through real n8n', () => {
