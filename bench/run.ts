@@ -13,6 +13,8 @@ import { getFreePort } from '../src/infra/ports.js';
 import { startEmbeddedPostgres } from '../src/infra/postgres.js';
 import { startTemporalDevServer } from '../src/infra/temporal.js';
 import { ensureTools } from '../src/infra/tools.js';
+import { N8N_BIN, startN8n } from '../src/infra/n8n.js';
+import { createAgentSimulator } from '../src/agents/simulator.js';
 import { WORKFLOWS_PATH } from '../src/worker.js';
 import { smokeWorkflow } from '../workflows/index.js';
 import { clients, workflows } from '../db/schema/index.js';
@@ -227,6 +229,78 @@ async function main() {
       `${`change committed -> SSE received, n=${pushes.length}`.padEnd(44)} p50 ${percentile(pushes, 50).toFixed(0)} ms, p95 ${percentile(pushes, 95).toFixed(0)} ms, max ${pushes.at(-1)!.toFixed(0)} ms`,
     );
     await countingPool.end();
+
+    // Through real n8n (when installed): an agent step from RUNNING to COMPLETED in the
+    // database, with agents that answer at once.
+    if (fs.existsSync(N8N_BIN)) {
+      const sim = createAgentSimulator({ delayMs: 0 });
+      const simPort = await getFreePort();
+      await sim.listen(simPort);
+      const hmacSecret = 'bench-'.padEnd(40, 'y');
+      const n8nApiPort = await getFreePort();
+      const n8n = await timed('n8n start (import, activate, webhook live)', async () =>
+        startN8n({
+          port: await getFreePort(),
+          userFolder: path.join(root, 'n8n'),
+          encryptionKey: 'bench-'.padEnd(40, 'z'),
+          agentUrl: `http://127.0.0.1:${simPort}`,
+          hmacSecret,
+        }),
+      );
+      const n8nApi = await startApi({
+        databaseUrl: pg.url,
+        temporalAddress: temporal.address,
+        namespace: 'default',
+        taskQueue: payoffQueue,
+        port: n8nApiPort,
+        host: '127.0.0.1',
+        jwtSecret: 'bench-'.padEnd(40, 'x'),
+        n8nHmacSecret: hmacSecret,
+        hmacToleranceSeconds: 300,
+        updateTimeoutMs: 5000,
+      });
+      const n8nWorker = await Worker.create({
+        connection: nativeConnection,
+        taskQueue: payoffQueue,
+        workflowsPath: WORKFLOWS_PATH,
+        activities: createActivities({
+          pool,
+          n8n: {
+            webhookUrl: n8n.webhookUrl,
+            callbackUrl: `http://127.0.0.1:${n8nApiPort}/api/task-outcomes`,
+          },
+        }),
+      });
+      const ids: string[] = [];
+      await n8nWorker.runUntil(async () => {
+        for (let i = 0; i < 5; i++) {
+          const [row] = await db
+            .insert(workflows)
+            .values({ workflowType: 'MUNICIPAL_LIEN_SEARCH', clientId: org!.id, title: `n8n ${i}` })
+            .returning();
+          ids.push(row!.id);
+          const { workflowId } = await startBusinessWorkflow(
+            { db, client, taskQueue: payoffQueue },
+            row!.id,
+          );
+          await client.workflow.getHandle<typeof businessWorkflow>(workflowId).result();
+        }
+      });
+      const { rows } = await pool.query<{ ms: number }>(
+        `SELECT extract(epoch FROM completed_at - started_at) * 1000 AS ms FROM task_executions
+         WHERE workflow_id = ANY($1) AND executor_type = 'AI_AGENT' ORDER BY 1`,
+        [ids],
+      );
+      const steps = rows.map((r) => Number(r.ms));
+      console.log(
+        `${`agent step through real n8n, n=${steps.length}`.padEnd(44)} p50 ${percentile(steps, 50).toFixed(0)} ms, p95 ${percentile(steps, 95).toFixed(0)} ms`,
+      );
+      await n8nApi.close();
+      await n8n.stop();
+      await sim.close();
+    } else {
+      console.log('(n8n not installed: `node scripts/install-n8n.mjs` adds the n8n numbers)');
+    }
     await connection.close();
     await nativeConnection.close();
   } finally {

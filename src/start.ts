@@ -17,8 +17,9 @@ import { ensureN8n, startN8n } from './infra/n8n.js';
 
 /**
  * `npm start`: the whole stack on embedded defaults. Starts what has no URL in the config
- * (PostgreSQL, the Temporal dev server), migrates, then runs the worker and the API as
- * their own processes. Ctrl-C stops everything it started, newest first.
+ * (PostgreSQL, the Temporal dev server, n8n with the agent simulator), migrates, then runs
+ * the worker and the API as their own processes. Ctrl-C stops everything it started,
+ * newest first.
  */
 async function main() {
   const config = getConfig();
