@@ -27,7 +27,9 @@ export async function startApi(settings: ApiSettings) {
   const log = createLogger('api');
   const pool = createPool(settings.databaseUrl);
   // Lazy: the API starts (and /health answers 503) even while Temporal is down.
-  const connection = Connection.lazy({ address: settings.temporalAddress });
+  // No client-side retries: while Temporal is down the API answers 503 at once and the caller
+  // (n8n, a person) retries; retry timers would also outlive a close.
+  const connection = Connection.lazy({ address: settings.temporalAddress, interceptors: [] });
   const hub = createEventHub(settings.databaseUrl, (m) => log.warn(m));
   hub.start();
   const app = createApp({
