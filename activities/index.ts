@@ -18,11 +18,6 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createDatabaseActivities(createDb(deps.pool)),
     ...createN8nActivities(deps.n8n),
-    /** Confirms the worker reaches the business database. */
-    async pingDatabase(): Promise<boolean> {
-      await deps.pool.query('SELECT 1');
-      return true;
-    },
   };
 }
 

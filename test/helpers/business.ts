@@ -155,6 +155,18 @@ export async function stopHarness(t: TestDatabase | undefined, h: Harness | unde
   await t?.drop();
 }
 
+/** The rows of an undisturbed MUNICIPAL_LIEN_SEARCH run (five agent steps, an invoice of two lines). */
+export const LIEN_SEARCH_ROWS = {
+  task_executions: 5,
+  sla_tracking: 5,
+  escalations: 0,
+  communications: 0,
+  documents: 0,
+  audit_events: 13,
+  invoices: 1,
+  cost_items: 2,
+} as const;
+
 /** Row counts of every business table for one workflow. */
 export async function rowCounts(t: TestDatabase, rowId: string): Promise<Record<string, number>> {
   const tables = [

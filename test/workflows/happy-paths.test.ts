@@ -16,6 +16,7 @@ import {
   RexeraWorkflowType,
 } from '../../workflows/search-attributes.js';
 import {
+  LIEN_SEARCH_ROWS,
   startHarness,
   stopHarness,
   rowCounts,
@@ -242,16 +243,7 @@ describe('each workflow type runs to COMPLETED with the scripted n8n stand-in', 
       ['quality_validation', 'Cassy', 'COMPLETED'],
       ['generate_invoice', 'Kosha', 'COMPLETED'],
     ]);
-    expect(await rowCounts(t, rowId)).toEqual({
-      task_executions: 5,
-      sla_tracking: 5,
-      escalations: 0,
-      communications: 0,
-      documents: 0,
-      audit_events: 13,
-      invoices: 1,
-      cost_items: 2,
-    });
+    expect(await rowCounts(t, rowId)).toEqual(LIEN_SEARCH_ROWS);
 
     const row = await workflowRow(t, rowId);
     const described = await handle.describe();

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { taskExecutions } from '../../db/schema/index.js';
 import { PROJECT_ROOT } from '../../src/config.js';
 import type { businessWorkflow } from '../../workflows/business/workflow.js';
-import { createHarness, rowCounts, type Harness } from '../helpers/business.js';
+import { createHarness, LIEN_SEARCH_ROWS, rowCounts, type Harness } from '../helpers/business.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { completeAll } from '../helpers/n8n-stand-in.js';
 import { bundleWorkflows } from '../helpers/temporal.js';
@@ -103,16 +103,7 @@ describe('a worker killed mid-step', () => {
       );
       expect(new Set(portal.map((d) => d.idempotencyKey)).size).toBe(1);
       // Exactly the rows of an undisturbed run (see happy-paths.test.ts).
-      expect(await rowCounts(t, rowId)).toEqual({
-        task_executions: 5,
-        sla_tracking: 5,
-        escalations: 0,
-        communications: 0,
-        documents: 0,
-        audit_events: 13,
-        invoices: 1,
-        cost_items: 2,
-      });
+      expect(await rowCounts(t, rowId)).toEqual(LIEN_SEARCH_ROWS);
     },
   );
 });
