@@ -35,8 +35,9 @@ describe('continue-as-new', () => {
       return (await t.db.select().from(escalations).where(eq(escalations.workflowId, rowId)))[0];
     });
 
-    // Three days unanswered: 36 reminders, far more history than 80 events.
-    await h.env!.sleep('3 days');
+    // 73 hours unanswered: 36 reminders (every 2 h), the 37th an hour away; far more history
+    // than 80 events.
+    await h.env!.sleep('73 hours');
     const latest = await handle.describe();
     expect(latest.runId).not.toBe(first);
     expect(latest.historyLength).toBeLessThan(80);

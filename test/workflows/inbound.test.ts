@@ -84,11 +84,13 @@ describe('waiting for the HOA documents (10-day SLA, follow-up every 48 h, at mo
       [],
     );
 
-    await h.env!.sleep('12 hours'); // past 95% of 10 days
-    const [escalation] = await t.db
-      .select()
-      .from(escalations)
-      .where(eq(escalations.workflowId, rowId));
+    // RED is at 95% of 10 days (228 h after the step started): go an hour past it, and let the
+    // activity that opens the escalation finish before reading its row.
+    await h.env!.sleep('13 hours');
+    const escalation = await eventually('the SLA_RED escalation', async () => {
+      const [row] = await t.db.select().from(escalations).where(eq(escalations.workflowId, rowId));
+      return row;
+    });
     expect(escalation).toMatchObject({
       trigger: 'SLA_RED',
       status: 'OPEN',
@@ -98,10 +100,7 @@ describe('waiting for the HOA documents (10-day SLA, follow-up every 48 h, at mo
     const answer = await handle.executeUpdate(documentReceivedUpdate, { args: [hoaDocs()] });
     expect(answer.result).toBe('applied');
     expect((await handle.result()).status).toBe('COMPLETED');
-    const [closed] = await t.db
-      .select()
-      .from(escalations)
-      .where(eq(escalations.id, escalation!.id));
+    const [closed] = await t.db.select().from(escalations).where(eq(escalations.id, escalation.id));
     expect(closed!.status).toBe('CANCELLED');
     const [doc] = await t.db.select().from(documents).where(eq(documents.workflowId, rowId));
     expect(doc).toMatchObject({
