@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import http from 'node:http';
 import path from 'node:path';
 import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -132,6 +133,64 @@ describe('failure paths through real n8n', () => {
 });
 
 describe('n8n itself', () => {
+  it('acknowledges a dispatch with 202 at once, and a repeated dispatch (same idempotency key) does not reach the agent again', async () => {
+    // A stand-in for our callback endpoint: this dispatch belongs to no workflow of ours.
+    const callbacks: { taskExecutionId: string; status: string }[] = [];
+    const receiver = http.createServer((req, res) => {
+      let raw = '';
+      req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
+      req.on('end', () => {
+        const { outcome } = JSON.parse(raw) as {
+          outcome: { taskExecutionId: string; status: string };
+        };
+        callbacks.push({ taskExecutionId: outcome.taskExecutionId, status: outcome.status });
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"result":"applied"}');
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const { port } = receiver.address() as { port: number };
+    const dispatch = (taskExecutionId: string) =>
+      fetch(n8n.webhookUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': taskExecutionId },
+        body: JSON.stringify({
+          taskExecutionId,
+          workflowId: randomUUID(),
+          temporalWorkflowId: 'workflow-dedupe-test',
+          taskType: 'research_municipality',
+          agent: 'Nina',
+          attempt: 1,
+          input: {},
+          idempotencyKey: taskExecutionId,
+          callbackUrl: `http://127.0.0.1:${port}/api/task-outcomes`,
+        }),
+      });
+    const reachedAgent = (id: string) => sim.calls.filter((c) => c.taskExecutionId === id);
+    try {
+      const first = randomUUID();
+      expect((await dispatch(first)).status).toBe(202);
+      await eventually('the first callback', () =>
+        callbacks.some((c) => c.taskExecutionId === first),
+      );
+
+      // The same dispatch again (a retry after a lost answer), then another task behind it.
+      expect((await dispatch(first)).status).toBe(202);
+      const second = randomUUID();
+      expect((await dispatch(second)).status).toBe(202);
+      await eventually('the second callback', () =>
+        callbacks.some((c) => c.taskExecutionId === second),
+      );
+      await new Promise((r) => setTimeout(r, 1000)); // room for a wrongly repeated agent call
+      expect(reachedAgent(first)).toHaveLength(1);
+      expect(reachedAgent(second)).toHaveLength(1);
+      expect(callbacks.filter((c) => c.taskExecutionId === first)).toEqual([
+        { taskExecutionId: first, status: 'COMPLETED' },
+      ]);
+    } finally {
+      await new Promise((resolve) => receiver.close(resolve));
+    }
+  }, 60_000);
+
   it('stopped during a dispatch: the dispatch retries, and the workflow completes once n8n is back', async () => {
     await n8n.stop();
     const token = await tokenFor(world.people.clientA);
