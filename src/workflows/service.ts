@@ -12,11 +12,13 @@ import type { Database } from '../../db/client.js';
 import { workflows } from '../../db/schema/index.js';
 import { latestVersion } from '../../workflows/definitions/index.js';
 import {
+  cancelRequestedSignal,
   documentReceivedSignal,
   documentReceivedUpdate,
   resolveEscalationUpdate,
   taskOutcomeSignal,
   taskOutcomeUpdate,
+  type CancelRequest,
   type DocumentAnswer,
   type DocumentReceived,
   type EscalationResolution,
@@ -203,6 +205,29 @@ export async function resolveEscalation(
     if (isDeadlineExceeded(err)) throw new TemporalUnavailableError('No worker answered in time.');
     throw err;
   }
+}
+
+/**
+ * Cancels a business workflow on behalf of a person: a Signal saying who and why, then the
+ * Temporal cancel (the server keeps that order, so the workflow's audit names the person).
+ * Repeating it has no second effect. An ended workflow answers `closed`.
+ */
+export async function requestCancellation(
+  client: Client,
+  workflowId: string,
+  request: CancelRequest,
+): Promise<{ result: 'cancelling' } | Closed> {
+  const handle = client.workflow.getHandle(workflowId);
+  try {
+    await handle.signal(cancelRequestedSignal, request);
+    await handle.cancel();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError || isWorkflowClosed(err)) {
+      return { result: 'closed', message: `Workflow ${workflowId} has already ended.` };
+    }
+    throw new TemporalUnavailableError(String((err as Error).message));
+  }
+  return { result: 'cancelling' };
 }
 
 function isWorkflowClosed(err: unknown): boolean {

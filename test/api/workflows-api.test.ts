@@ -224,6 +224,77 @@ describe('HIL through the API', () => {
   });
 });
 
+describe('cancelling through the API', () => {
+  it('closes the workflow and its open rows, names who cancelled and why, and refuses a repeat', async () => {
+    const created = await call(`${api.url}/api/workflows`, { token: tokens.clientA, body: payoff });
+    const id = (created.body.workflow as { id: string }).id;
+    scripts.set(id, () => ({ status: 'NEEDS_HUMAN', reason: 'Which lender?' }));
+    await eventually('the workflow blocked on an escalation', async () => {
+      const got = await call(`${api.url}/api/workflows/${id}`, { token: tokens.hil });
+      return (got.body.escalations as { status: string }[] | undefined)?.some(
+        (e) => e.status === 'OPEN',
+      );
+    });
+    const byOther = await call(`${api.url}/api/workflows/${id}/cancel`, {
+      token: tokens.clientB,
+      body: { reason: 'not mine' },
+    });
+    expect(byOther.status).toBe(404);
+    const noReason = await call(`${api.url}/api/workflows/${id}/cancel`, {
+      token: tokens.clientA,
+      body: {},
+    });
+    expect(noReason.status).toBe(400);
+    expect(noReason.body.error!.message).toContain('body.reason');
+
+    const cancelled = await call(`${api.url}/api/workflows/${id}/cancel`, {
+      token: tokens.clientA,
+      body: { reason: 'The sale fell through' },
+    });
+    expect(cancelled.status).toBe(202);
+    await expect(
+      h.client.workflow.getHandle<typeof businessWorkflow>(`workflow-${id}`).result(),
+    ).rejects.toThrow('Workflow execution cancelled');
+
+    const got = await call(`${api.url}/api/workflows/${id}`, { token: tokens.hil });
+    expect((got.body.workflow as { status: string }).status).toBe('CANCELLED');
+    // The attempt that asked for a human had ended (FAILED, immutable); the rest were open.
+    expect((got.body.tasks as { status: string }[]).map((x) => x.status)).toEqual([
+      'FAILED',
+      'CANCELLED',
+      'CANCELLED',
+      'CANCELLED',
+      'CANCELLED',
+      'CANCELLED',
+    ]);
+    expect((got.body.escalations as { status: string }[]).map((e) => e.status)).toEqual([
+      'CANCELLED',
+    ]);
+    const audit = await call(`${api.url}/api/workflows/${id}/audit`, { token: tokens.hil });
+    const ended = (
+      audit.body.events as {
+        action: string;
+        actorType: string;
+        actorId: string;
+        eventData: unknown;
+      }[]
+    ).filter((e) => e.action === 'workflow.cancelled');
+    expect(ended).toMatchObject([
+      {
+        actorType: 'HUMAN',
+        actorId: world.people.clientA,
+        eventData: { reason: 'The sale fell through' },
+      },
+    ]);
+
+    const again = await call(`${api.url}/api/workflows/${id}/cancel`, {
+      token: tokens.clientA,
+      body: { reason: 'The sale fell through' },
+    });
+    expect(again.status).toBe(409);
+  });
+});
+
 describe('n8n callbacks', () => {
   async function runningTask() {
     const created = await call(`${api.url}/api/workflows`, { token: tokens.clientA, body: payoff });

@@ -1,6 +1,8 @@
 import { ApplicationFailure, log, setHandler, uuid4 } from '@temporalio/workflow';
 import { describeIssues, invoiceOutputSchema } from './invoice.js';
 import {
+  cancelRequestedSignal,
+  cancelRequestSchema,
   documentReceivedSchema,
   documentReceivedSignal,
   documentReceivedUpdate,
@@ -73,6 +75,15 @@ export function installHandlers(run: Run): void {
       validator: (raw) => void validateDocument(run, raw),
     },
   );
+  setHandler(cancelRequestedSignal, (raw) => {
+    const parsed = cancelRequestSchema.safeParse(raw);
+    if (!parsed.success) {
+      log.warn('cancel request signal dropped', { error: parsed.error.message });
+      return;
+    }
+    // The first request names who cancelled; a repeat (a double click) changes nothing.
+    run.state.cancelRequest ??= parsed.data;
+  });
   setHandler(documentReceivedSignal, (raw) => {
     try {
       receiveDocument(run, validateDocument(run, raw));

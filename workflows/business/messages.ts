@@ -109,9 +109,17 @@ export interface DocumentAnswer {
   message: string;
 }
 
+/** Who cancels a workflow through the API, and why: signalled just before the Temporal cancel. */
+export const cancelRequestSchema = z.strictObject({
+  userId: z.uuid(),
+  reason: z.string().trim().min(1).max(2000),
+});
+export type CancelRequest = z.infer<typeof cancelRequestSchema>;
+
 export const taskOutcomeUpdate = defineUpdate<TaskOutcomeAnswer, [TaskOutcome]>('taskOutcome');
 /** The durable fallback when no worker is up to complete the Update: same payload, same dedupe. */
 export const taskOutcomeSignal = defineSignal<[TaskOutcome]>('taskOutcomeSignal');
+export const cancelRequestedSignal = defineSignal<[CancelRequest]>('cancelRequested');
 export const resolveEscalationUpdate = defineUpdate<ResolutionAnswer, [EscalationResolution]>(
   'resolveEscalation',
 );

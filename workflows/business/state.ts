@@ -1,5 +1,10 @@
 import type { Channel, Priority, WorkflowType } from '../definitions/index.js';
-import type { DocumentReceived, EscalationResolution, TaskOutcome } from './messages.js';
+import type {
+  CancelRequest,
+  DocumentReceived,
+  EscalationResolution,
+  TaskOutcome,
+} from './messages.js';
 
 export const SLA_LEVELS = ['YELLOW', 'ORANGE', 'RED', 'BREACHED'] as const;
 export type ReachedLevel = (typeof SLA_LEVELS)[number];
@@ -98,4 +103,6 @@ export interface BusinessState {
   /** Escalations already resolved: ID -> the decision (a repeat of it is a duplicate). */
   resolvedEscalations: Record<string, { action: string; userId: string }>;
   documents: Record<string, ReceivedDocument>;
+  /** Who asked for the Temporal cancel that is coming (the API signals it first), and why. */
+  cancelRequest?: CancelRequest;
 }

@@ -66,14 +66,18 @@ export async function businessWorkflow(
   installHandlers(run);
   const recorder = recordDocuments(run);
 
-  async function close(final: 'COMPLETED' | 'CANCELLED', actor: Actor = SYSTEM) {
+  async function close(
+    final: 'COMPLETED' | 'CANCELLED',
+    actor: Actor = SYSTEM,
+    data: Record<string, unknown> = {},
+  ) {
     run.finished = true;
     await recorder;
     await db.closeWorkflow({
       workflowRowId: run.rowId,
       status: final,
       completedAt: Date.now(),
-      audit: audit(`workflow.${final.toLowerCase()}`, 'workflow', run.rowId, {}, actor),
+      audit: audit(`workflow.${final.toLowerCase()}`, 'workflow', run.rowId, data, actor),
     });
     for (const s of run.state.steps) {
       if (s.status !== 'COMPLETED' && s.status !== 'SKIPPED') s.status = 'CANCELLED';
@@ -127,8 +131,18 @@ export async function businessWorkflow(
     return await close('COMPLETED');
   } catch (err) {
     if (isCancellation(err)) {
-      // Cancelled from Temporal: close the rows too, then end as cancelled.
-      await CancellationScope.nonCancellable(() => close('CANCELLED'));
+      // Cancelled from Temporal: close the rows too, then end as cancelled. Through the API,
+      // the signal before the cancel says who asked and why.
+      const request = run.state.cancelRequest;
+      await CancellationScope.nonCancellable(() =>
+        request
+          ? close(
+              'CANCELLED',
+              { actorType: 'HUMAN', actorId: request.userId },
+              { reason: request.reason },
+            )
+          : close('CANCELLED'),
+      );
     }
     // Activity failures fail the workflow; anything else is a bug, and its workflow task is
     // retried until a fixed deploy resumes it. Continue-as-new passes through too.

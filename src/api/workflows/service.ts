@@ -14,7 +14,11 @@ import {
 } from '../../../db/schema/index.js';
 import { asCaller, type JwtClaims } from '../../../db/session.js';
 import { businessWorkflowId } from '../../../workflows/business/workflow.js';
-import { startBusinessWorkflow, TemporalUnavailableError } from '../../workflows/service.js';
+import {
+  requestCancellation,
+  startBusinessWorkflow,
+  TemporalUnavailableError,
+} from '../../workflows/service.js';
 import type { ApiDeps } from '../context.js';
 import { AppError } from '../errors.js';
 import type { cancelWorkflowBody, createWorkflowBody, listWorkflowsQuery } from './schemas.js';
@@ -207,7 +211,7 @@ export async function auditLog(deps: ApiDeps, claims: JwtClaims, id: string) {
 /** Asks the workflow to cancel (Temporal cancel): it closes its rows itself. */
 export async function cancelWorkflow(
   deps: ApiDeps,
-  claims: JwtClaims,
+  claims: JwtClaims & { sub: string },
   id: string,
   body: z.infer<typeof cancelWorkflowBody>,
 ) {
@@ -219,11 +223,11 @@ export async function cancelWorkflow(
   if (['COMPLETED', 'FAILED', 'CANCELLED'].includes(workflow.status)) {
     throw new AppError('CONFLICT', `Workflow ${id} is already ${workflow.status}`);
   }
-  try {
-    await deps.temporal.workflow.getHandle(businessWorkflowId(id)).cancel();
-  } catch (err) {
-    throw new TemporalUnavailableError(String((err as Error).message));
-  }
+  const answer = await requestCancellation(deps.temporal, businessWorkflowId(id), {
+    userId: claims.sub,
+    reason: body.reason,
+  });
+  if (answer.result === 'closed') throw new AppError('CONFLICT', answer.message);
   deps.log(`workflow ${id} cancel requested by ${claims.sub}: ${body.reason}`);
   return {
     workflowId: id,
