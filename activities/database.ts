@@ -368,6 +368,22 @@ export function createDatabaseActivities(db: Database) {
       });
     },
 
+    /** Records who works an open escalation now. */
+    async assignEscalation(input: {
+      escalationId: string;
+      workflowRowId: string;
+      assigneeId: string;
+      audit: AuditInput;
+    }): Promise<void> {
+      await db.transaction(async (tx) => {
+        await tx
+          .update(escalations)
+          .set({ assignedTo: input.assigneeId })
+          .where(and(eq(escalations.id, input.escalationId), eq(escalations.status, 'OPEN')));
+        await audit(tx, input.audit, input.workflowRowId);
+      });
+    },
+
     /** Closes an escalation: RESOLVED by a person, or CANCELLED when it no longer applies. */
     async closeEscalation(input: {
       escalationId: string;

@@ -2,7 +2,12 @@ import { z } from 'zod';
 import { documentReceivedSchema } from '../../workflows/business/messages.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from './auth/hmac.js';
 import { taskOutcomeCallbackSchema } from './callbacks/router.js';
-import { escalationListQuery, escalationParams, resolveBody } from './escalations/router.js';
+import {
+  assignBody,
+  escalationListQuery,
+  escalationParams,
+  resolveBody,
+} from './escalations/router.js';
 import {
   cancelWorkflowBody,
   createWorkflowBody,
@@ -167,6 +172,23 @@ export const ROUTES: RouteDoc[] = [
       404: 'No such escalation',
       409: 'Not open / already resolved otherwise',
       422: 'Not allowed here',
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/escalations/{id}/assign',
+    summary: 'Take an open escalation, or hand it to another HIL user (HIL staff)',
+    auth: 'jwt',
+    params: escalationParams,
+    body: assignBody,
+    responses: {
+      ...common,
+      200: 'applied or duplicate',
+      403: 'Not HIL staff',
+      404: 'No such escalation',
+      409: 'Not open',
+      422: 'The assignee is not HIL staff',
+      503: 'Temporal unavailable',
     },
   },
   {

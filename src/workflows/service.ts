@@ -12,15 +12,18 @@ import type { Database } from '../../db/client.js';
 import { workflows } from '../../db/schema/index.js';
 import { latestVersion } from '../../workflows/definitions/index.js';
 import {
+  assignEscalationUpdate,
   cancelRequestedSignal,
   documentReceivedSignal,
   documentReceivedUpdate,
   resolveEscalationUpdate,
   taskOutcomeSignal,
   taskOutcomeUpdate,
+  type AssignmentAnswer,
   type CancelRequest,
   type DocumentAnswer,
   type DocumentReceived,
+  type EscalationAssignment,
   type EscalationResolution,
   type ResolutionAnswer,
   type TaskOutcome,
@@ -185,26 +188,41 @@ export async function deliverDocument(
   );
 }
 
-/** An HIL decision: an Update only, since the person must hear whether it was taken. */
-export async function resolveEscalation(
+/** An HIL command: an Update only, since the person must hear at once whether it was taken. */
+async function hilCommand<Ret, Arg>(
+  client: Client,
+  workflowId: string,
+  update: UpdateDefinition<Ret, [Arg]>,
+  arg: Arg,
+  opts: { updateTimeoutMs?: number },
+): Promise<Ret | Closed> {
+  try {
+    return (await deliver(client, workflowId, update, undefined, arg, opts.updateTimeoutMs)) as
+      Ret | Closed;
+  } catch (err) {
+    if (isDeadlineExceeded(err)) throw new TemporalUnavailableError('No worker answered in time.');
+    throw err;
+  }
+}
+
+/** An HIL decision on an open escalation. */
+export function resolveEscalation(
   client: Client,
   workflowId: string,
   resolution: EscalationResolution,
   opts: { updateTimeoutMs?: number } = {},
 ): Promise<ResolutionAnswer | Closed> {
-  try {
-    return (await deliver(
-      client,
-      workflowId,
-      resolveEscalationUpdate,
-      undefined,
-      resolution,
-      opts.updateTimeoutMs,
-    )) as ResolutionAnswer | Closed;
-  } catch (err) {
-    if (isDeadlineExceeded(err)) throw new TemporalUnavailableError('No worker answered in time.');
-    throw err;
-  }
+  return hilCommand(client, workflowId, resolveEscalationUpdate, resolution, opts);
+}
+
+/** Who works an open escalation. */
+export function assignEscalation(
+  client: Client,
+  workflowId: string,
+  assignment: EscalationAssignment,
+  opts: { updateTimeoutMs?: number } = {},
+): Promise<AssignmentAnswer | Closed> {
+  return hilCommand(client, workflowId, assignEscalationUpdate, assignment, opts);
 }
 
 /**

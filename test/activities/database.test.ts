@@ -14,7 +14,7 @@ import {
 } from '../../db/schema/index.js';
 import { rowCounts } from '../helpers/business.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { insertWorkflow } from '../helpers/fixtures.js';
+import { insertHilUser, insertWorkflow } from '../helpers/fixtures.js';
 
 let t: TestDatabase;
 let act: ReturnType<typeof createDatabaseActivities>;
@@ -134,6 +134,14 @@ describe('database activities repeated with the same input write nothing twice',
       audit: audit('escalation.reminded'),
     };
     await twice(() => act.remindEscalation(remind));
+    const assignee = await insertHilUser(t.db);
+    const assign: Parameters<typeof act.assignEscalation>[0] = {
+      escalationId,
+      workflowRowId: rowId,
+      assigneeId: assignee,
+      audit: audit('escalation.assigned'),
+    };
+    await twice(() => act.assignEscalation(assign));
 
     const finish = {
       taskExecutionId: task.id,
@@ -205,7 +213,7 @@ describe('database activities repeated with the same input write nothing twice',
       escalations: 1,
       communications: 3,
       documents: 1,
-      audit_events: 11,
+      audit_events: 12,
       invoices: 1,
       cost_items: 2,
     });
@@ -217,7 +225,7 @@ describe('database activities repeated with the same input write nothing twice',
       status: 'COMPLETED',
     });
     const [esc] = await t.db.select().from(escalations).where(eq(escalations.id, escalationId));
-    expect(esc).toMatchObject({ notificationCount: 2, status: 'CANCELLED' });
+    expect(esc).toMatchObject({ notificationCount: 2, status: 'CANCELLED', assignedTo: assignee });
     const [te] = await t.db.select().from(taskExecutions).where(eq(taskExecutions.id, task.id));
     expect(te).toMatchObject({
       status: 'COMPLETED',
@@ -239,6 +247,6 @@ describe('database activities repeated with the same input write nothing twice',
     ).toBe(3);
     expect(
       (await t.db.select().from(auditEvents).where(eq(auditEvents.workflowId, rowId))).length,
-    ).toBe(11);
+    ).toBe(12);
   });
 });

@@ -171,6 +171,13 @@ describe('bad input', () => {
         }),
       },
       {
+        path: `/api/escalations/${escalation!.id}/assign`,
+        headers: () => ({
+          'content-type': 'application/json',
+          authorization: `Bearer ${hilToken}`,
+        }),
+      },
+      {
         path: `/api/escalations/${escalation!.id}/resolve`,
         headers: () => ({
           'content-type': 'application/json',

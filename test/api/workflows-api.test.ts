@@ -5,6 +5,7 @@ import { call, signedHeaders, startTestApi, TEST_SECRETS, tokenFor } from '../he
 import { startHarness, stopHarness, type Harness } from '../helpers/business.js';
 import type { TestDatabase } from '../helpers/db.js';
 import { completeAll, realisticOutput, type Script } from '../helpers/n8n-stand-in.js';
+import { recordHistory } from '../helpers/temporal.js';
 import { eventually } from '../helpers/wait.js';
 import { seedWorld } from '../helpers/world.js';
 
@@ -173,15 +174,21 @@ describe('row-level security over HTTP', () => {
   });
 });
 
+/** A PAYOFF whose first agent asks for a human once: an escalation opens, then all goes on. */
+async function payoffAskingForAHuman(): Promise<string> {
+  const created = await call(`${api.url}/api/workflows`, { token: tokens.clientA, body: payoff });
+  const id = (created.body.workflow as { id: string }).id;
+  scripts.set(id, (ctx) =>
+    ctx.dispatch.taskType === 'identify_lender_contact' && ctx.count === 1
+      ? { status: 'NEEDS_HUMAN', reason: 'Which lender?' }
+      : completeAll(ctx),
+  );
+  return id;
+}
+
 describe('HIL through the API', () => {
   it('lists the open escalation for staff (not for clients) and resolves it', async () => {
-    const created = await call(`${api.url}/api/workflows`, { token: tokens.clientA, body: payoff });
-    const id = (created.body.workflow as { id: string }).id;
-    scripts.set(id, (ctx) =>
-      ctx.dispatch.taskType === 'identify_lender_contact' && ctx.count === 1
-        ? { status: 'NEEDS_HUMAN', reason: 'Which lender?' }
-        : completeAll(ctx),
-    );
+    const id = await payoffAskingForAHuman();
     const escalation = await eventually('the escalation in the HIL list', async () => {
       const list = await call(`${api.url}/api/escalations`, { token: tokens.hil });
       return (list.body.items as { escalation: { id: string; workflowId: string } }[]).find(
@@ -224,6 +231,69 @@ describe('HIL through the API', () => {
   });
 });
 
+describe('HIL taking escalations', () => {
+  it('takes one or hands it on, lists by assignee, and refuses clients, non-staff assignees and closed ones', async () => {
+    const id = await payoffAskingForAHuman();
+    type Listed = { escalation: { id: string; workflowId: string; assignedTo: string | null } };
+    const listed = async (query: string) =>
+      (
+        (await call(`${api.url}/api/escalations?${query}`, { token: tokens.hil })).body
+          .items as Listed[]
+      )
+        .map((e) => e.escalation)
+        .find((e) => e.workflowId === id);
+    const escalation = await eventually('the escalation', () => listed('assignedTo=unassigned'));
+    const assign = (token: string, body: unknown) =>
+      call(`${api.url}/api/escalations/${escalation.id}/assign`, { token, body });
+
+    expect((await assign(tokens.clientA, {})).status).toBe(403);
+    const toClient = await assign(tokens.hil, { assigneeId: world.people.clientA });
+    expect(toClient.status).toBe(422);
+    expect(toClient.body.error!.message).toContain('body.assigneeId');
+
+    const taken = await assign(tokens.hil, { note: 'mine' });
+    expect(taken.status).toBe(200);
+    expect(taken.body).toMatchObject({ result: 'applied' });
+    expect((await assign(tokens.hil, {})).body).toMatchObject({ result: 'duplicate' });
+    const mine = await eventually('the escalation listed as mine', () => listed('assignedTo=me'));
+    expect(mine.assignedTo).toBe(world.people.hil);
+    expect(await listed('assignedTo=unassigned')).toBeUndefined();
+
+    const handed = await assign(tokens.hil, { assigneeId: world.people.manager });
+    expect(handed.body).toMatchObject({ result: 'applied' });
+    await eventually('the escalation with the manager', () =>
+      listed(`assignedTo=${world.people.manager}`),
+    );
+    const audit = await call(`${api.url}/api/workflows/${id}/audit`, { token: tokens.hil });
+    expect(
+      (
+        audit.body.events as {
+          action: string;
+          actorId: string;
+          eventData: { assigneeId: string; previous: string | null };
+        }[]
+      )
+        .filter((e) => e.action === 'escalation.assigned')
+        .map((e) => [e.actorId, e.eventData.assigneeId, e.eventData.previous]),
+    ).toEqual([
+      [world.people.hil, world.people.hil, null],
+      [world.people.hil, world.people.manager, world.people.hil],
+    ]);
+
+    const resolved = await call(`${api.url}/api/escalations/${escalation.id}/resolve`, {
+      token: tokens.manager,
+      body: { action: 'COMPLETE', output: realisticOutput('identify_lender_contact') },
+    });
+    expect(resolved.status).toBe(200);
+    expect(
+      (await h.client.workflow.getHandle<typeof businessWorkflow>(`workflow-${id}`).result())
+        .status,
+    ).toBe('COMPLETED');
+    recordHistory('payoff-escalation-assigned', 'dev', h.address, `workflow-${id}`);
+    expect((await assign(tokens.hil, {})).status).toBe(409);
+  });
+});
+
 describe('cancelling through the API', () => {
   it('closes the workflow and its open rows, names who cancelled and why, and refuses a repeat', async () => {
     const created = await call(`${api.url}/api/workflows`, { token: tokens.clientA, body: payoff });
@@ -255,6 +325,7 @@ describe('cancelling through the API', () => {
     await expect(
       h.client.workflow.getHandle<typeof businessWorkflow>(`workflow-${id}`).result(),
     ).rejects.toThrow('Workflow execution cancelled');
+    recordHistory('payoff-cancelled-through-api', 'dev', h.address, `workflow-${id}`);
 
     const got = await call(`${api.url}/api/workflows/${id}`, { token: tokens.hil });
     expect((got.body.workflow as { status: string }).status).toBe('CANCELLED');

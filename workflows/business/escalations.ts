@@ -1,6 +1,6 @@
 import { condition, uuid4 } from '@temporalio/workflow';
 import { db } from './activities.js';
-import type { EscalationResolution } from './messages.js';
+import type { EscalationAssignment, EscalationResolution } from './messages.js';
 import { publish, slaLevelOf } from './report.js';
 import {
   audit,
@@ -84,9 +84,18 @@ export async function escalated(run: Run, i: number): Promise<StepResult> {
       a.phase === 'WAITING' && kind !== undefined && documentsOf(run, kind).length > 0;
     const nextReminder = esc.openedAt + (esc.remindersSent + 1) * every;
     const woke = await condition(
-      () => esc.resolution !== undefined || outcomeFor(run, a) !== undefined || docsArrived(),
+      () =>
+        esc.resolution !== undefined ||
+        esc.pendingAssignment !== undefined ||
+        outcomeFor(run, a) !== undefined ||
+        docsArrived(),
       Math.max(0, nextReminder - Date.now()),
     );
+    if (esc.pendingAssignment) {
+      // Written even when a resolution came with it: the Update already said it was taken.
+      await assign(run, esc, esc.pendingAssignment);
+      continue;
+    }
     if (esc.resolution) return resolve(run, i, esc, esc.resolution);
     const outcome = takeOutcome(run, a);
     if (outcome?.status === 'COMPLETED' || docsArrived()) {
@@ -133,6 +142,25 @@ export async function escalated(run: Run, i: number): Promise<StepResult> {
       await maybeContinueAsNew(run);
     }
   }
+}
+
+/** Writes who works the escalation now (the row and the audit). */
+async function assign(run: Run, esc: OpenEscalation, a: EscalationAssignment): Promise<void> {
+  await db.assignEscalation({
+    escalationId: esc.id,
+    workflowRowId: run.rowId,
+    assigneeId: a.assigneeId,
+    audit: audit(
+      'escalation.assigned',
+      'escalation',
+      esc.id,
+      { assigneeId: a.assigneeId, previous: esc.assignedTo ?? null, note: a.note },
+      { actorType: 'HUMAN', actorId: a.assignedBy },
+    ),
+  });
+  esc.assignedTo = a.assigneeId;
+  if (esc.pendingAssignment === a) esc.pendingAssignment = undefined;
+  publish(run);
 }
 
 export async function closeEscalation(

@@ -1,19 +1,23 @@
 import { ApplicationFailure, log, setHandler, uuid4 } from '@temporalio/workflow';
 import { describeIssues, invoiceOutputSchema } from './invoice.js';
 import {
+  assignEscalationUpdate,
   cancelRequestedSignal,
   cancelRequestSchema,
   documentReceivedSchema,
   documentReceivedSignal,
   documentReceivedUpdate,
+  escalationAssignmentSchema,
   escalationResolutionSchema,
   resolveEscalationUpdate,
   statusQuery,
   taskOutcomeSchema,
   taskOutcomeSignal,
   taskOutcomeUpdate,
+  type AssignmentAnswer,
   type DocumentAnswer,
   type DocumentReceived,
+  type EscalationAssignment,
   type EscalationResolution,
   type ResolutionAnswer,
   type TaskOutcome,
@@ -67,6 +71,27 @@ export function installHandlers(run: Run): void {
       return { result: 'applied', escalationId: r.escalationId, message: `${r.action} accepted.` };
     },
     { validator: (raw) => void validateResolution(run, raw) },
+  );
+  setHandler(
+    assignEscalationUpdate,
+    (raw): AssignmentAnswer => {
+      const a = escalationAssignmentSchema.parse(raw);
+      const esc = run.state.escalation!;
+      if ((esc.pendingAssignment?.assigneeId ?? esc.assignedTo) === a.assigneeId) {
+        return {
+          result: 'duplicate',
+          escalationId: a.escalationId,
+          message: 'Already assigned to this person.',
+        };
+      }
+      esc.pendingAssignment = a;
+      return {
+        result: 'applied',
+        escalationId: a.escalationId,
+        message: `Assigned to ${a.assigneeId}.`,
+      };
+    },
+    { validator: (raw) => void validateAssignment(run, raw) },
   );
   setHandler(
     documentReceivedUpdate,
@@ -151,6 +176,21 @@ export function validateOutcome(run: Run, raw: unknown): TaskOutcome {
       throw rejection('InvalidOutput', `Invalid invoice output: ${describeIssues(invoice.error)}`);
   }
   return outcome;
+}
+
+export function validateAssignment(run: Run, raw: unknown): EscalationAssignment {
+  const parsed = escalationAssignmentSchema.safeParse(raw);
+  if (!parsed.success)
+    throw rejection('MalformedMessage', `Malformed assignment: ${describeIssues(parsed.error)}`);
+  const a = parsed.data;
+  const open = run.state.escalation;
+  if (!open || open.id !== a.escalationId || open.resolution) {
+    throw rejection(
+      'EscalationNotOpen',
+      `Escalation ${a.escalationId} is not open in this workflow (resolved, or not this one's).`,
+    );
+  }
+  return a;
 }
 
 export function validateResolution(run: Run, raw: unknown): EscalationResolution {

@@ -89,6 +89,23 @@ export interface ResolutionAnswer {
   message: string;
 }
 
+/** HIL staff take an open escalation (or hand it to a colleague), so two do not work it at once. */
+export const escalationAssignmentSchema = z.strictObject({
+  escalationId: z.uuid(),
+  /** Who works the escalation from now on. */
+  assigneeId: z.uuid(),
+  /** Who assigned it (the same person when they take it themselves). */
+  assignedBy: z.uuid(),
+  note: z.string().max(4000).optional(),
+});
+export type EscalationAssignment = z.infer<typeof escalationAssignmentSchema>;
+
+export interface AssignmentAnswer {
+  result: 'applied' | 'duplicate';
+  escalationId: string;
+  message: string;
+}
+
 /** An inbound document (the HOA's documents, the lender's payoff statement). */
 export const documentReceivedSchema = z.strictObject({
   /** Chosen by the sender and reused on a retry: it is the document row's ID. */
@@ -123,6 +140,9 @@ export const cancelRequestedSignal = defineSignal<[CancelRequest]>('cancelReques
 export const resolveEscalationUpdate = defineUpdate<ResolutionAnswer, [EscalationResolution]>(
   'resolveEscalation',
 );
+export const assignEscalationUpdate = defineUpdate<AssignmentAnswer, [EscalationAssignment]>(
+  'assignEscalation',
+);
 export const documentReceivedUpdate = defineUpdate<DocumentAnswer, [DocumentReceived]>(
   'documentReceived',
 );
@@ -149,6 +169,7 @@ export interface WorkflowStatus {
     taskExecutionId: string;
     trigger: string;
     reason: string;
+    assignedTo?: string;
   };
   dueAt: string;
 }

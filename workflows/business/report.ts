@@ -74,6 +74,7 @@ export function status(run: Run): WorkflowStatus {
       taskExecutionId: run.state.escalation.taskExecutionId,
       trigger: run.state.escalation.trigger,
       reason: run.state.escalation.reason,
+      assignedTo: run.state.escalation.assignedTo,
     },
     dueAt: new Date(run.state.dueAt).toISOString(),
   };

@@ -2,6 +2,7 @@ import type { Channel, Priority, WorkflowType } from '../definitions/index.js';
 import type {
   CancelRequest,
   DocumentReceived,
+  EscalationAssignment,
   EscalationResolution,
   TaskOutcome,
 } from './messages.js';
@@ -78,6 +79,10 @@ export interface OpenEscalation {
   remindersSent: number;
   opened: boolean;
   resolution?: EscalationResolution;
+  /** Who works it (written to the row). */
+  assignedTo?: string;
+  /** An assignment accepted by the Update and not yet written. */
+  pendingAssignment?: EscalationAssignment;
 }
 
 export interface ReceivedDocument extends DocumentReceived {

@@ -1,11 +1,17 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';
-import { escalations, slaTracking, taskExecutions, workflows } from '../../../db/schema/index.js';
+import {
+  escalations,
+  slaTracking,
+  taskExecutions,
+  userProfiles,
+  workflows,
+} from '../../../db/schema/index.js';
 import { asCaller, type JwtClaims } from '../../../db/session.js';
 import { CHANNELS, WORKFLOW_TYPES } from '../../../workflows/definitions/index.js';
 import { businessWorkflowId } from '../../../workflows/business/workflow.js';
-import { resolveEscalation } from '../../workflows/service.js';
+import { assignEscalation, resolveEscalation } from '../../workflows/service.js';
 import { requireUser, type ApiDeps } from '../context.js';
 import { AppError, parseRequest } from '../errors.js';
 
@@ -14,6 +20,8 @@ import { AppError, parseRequest } from '../errors.js';
 export const escalationListQuery = z.strictObject({
   status: z.enum(['OPEN', 'RESOLVED', 'CANCELLED']).default('OPEN'),
   workflowType: z.enum(WORKFLOW_TYPES).optional(),
+  /** `me`, `unassigned`, or a user ID. */
+  assignedTo: z.union([z.literal('me'), z.literal('unassigned'), z.uuid()]).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
@@ -35,6 +43,12 @@ export const resolveBody = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('SKIP'), note: z.string().min(1).max(4000) }),
   z.strictObject({ action: z.literal('CANCEL_WORKFLOW'), note: z.string().min(1).max(4000) }),
 ]);
+
+/** Who takes the escalation: the caller when no one is named. */
+export const assignBody = z.strictObject({
+  assigneeId: z.uuid().optional(),
+  note: z.string().max(4000).optional(),
+});
 
 /** 403 unless the caller is HIL staff, a manager or an admin (per their profile). */
 async function requireInternal(deps: ApiDeps, claims: JwtClaims) {
@@ -78,6 +92,11 @@ export function escalationsRouter(deps: ApiDeps): Router {
           and(
             eq(escalations.status, q.status),
             q.workflowType ? eq(workflows.workflowType, q.workflowType) : undefined,
+            q.assignedTo === 'unassigned'
+              ? isNull(escalations.assignedTo)
+              : q.assignedTo
+                ? eq(escalations.assignedTo, q.assignedTo === 'me' ? claims.sub : q.assignedTo)
+                : undefined,
           ),
         )
         .orderBy(asc(urgency), asc(slaTracking.dueAt), asc(escalations.createdAt))
@@ -99,6 +118,33 @@ export function escalationsRouter(deps: ApiDeps): Router {
       deps.temporal,
       businessWorkflowId(escalation.workflowId),
       { ...body, escalationId: id, userId: claims.sub },
+      { updateTimeoutMs: deps.updateTimeoutMs },
+    );
+    if (answer.result === 'closed') throw new AppError('CONFLICT', answer.message);
+    res.json(answer);
+  });
+
+  router.post('/api/escalations/:id/assign', async (req, res) => {
+    const claims = requireUser(res);
+    const { id } = parseRequest(escalationParams, req.params, 'params');
+    const body = parseRequest(assignBody, req.body, 'body');
+    await requireInternal(deps, claims);
+    const assigneeId = body.assigneeId ?? claims.sub;
+    const [escalation, assignee] = await asCaller(deps.pool, claims, async (db) => [
+      (await db.select().from(escalations).where(eq(escalations.id, id)))[0],
+      (await db.select().from(userProfiles).where(eq(userProfiles.id, assigneeId)))[0],
+    ]);
+    if (!escalation) throw new AppError('NOT_FOUND', `No escalation ${id}`);
+    if (assignee?.userType !== 'HIL') {
+      throw new AppError(
+        'UNPROCESSABLE',
+        `body.assigneeId: ${assigneeId} is not HIL staff (escalations go to internal users)`,
+      );
+    }
+    const answer = await assignEscalation(
+      deps.temporal,
+      businessWorkflowId(escalation.workflowId),
+      { escalationId: id, assigneeId, assignedBy: claims.sub, note: body.note },
       { updateTimeoutMs: deps.updateTimeoutMs },
     );
     if (answer.result === 'closed') throw new AppError('CONFLICT', answer.message);
