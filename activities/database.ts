@@ -460,6 +460,8 @@ export function createDatabaseActivities(db: Database) {
       number: number;
       subject: string;
       body: string;
+      /** The counterparty contact, where an earlier step found one. */
+      recipient?: string;
       at: number;
       audit: AuditInput;
     }): Promise<void> {
@@ -476,6 +478,7 @@ export function createDatabaseActivities(db: Database) {
             subject: input.subject,
             body: input.body,
             sender: 'rexera-workflow',
+            recipient: input.recipient,
             threadId: `follow-up:${input.taskExecutionId}`,
             metadata: { followUpNumber: input.number },
             createdAt: date(input.at),
@@ -487,6 +490,41 @@ export function createDatabaseActivities(db: Database) {
             .insert(emailMetadata)
             .values({ communicationId: input.id })
             .onConflictDoNothing();
+        }
+        await audit(tx, input.audit, input.workflowRowId);
+      });
+    },
+
+    /** What came of sending a QUEUED outbound message: SENT (with the provider's ID) or FAILED. */
+    async markCommunication(input: {
+      communicationId: string;
+      workflowRowId: string;
+      status: 'SENT' | 'FAILED';
+      providerMessageId?: string;
+      error?: string;
+      at: number;
+      audit: AuditInput;
+    }): Promise<void> {
+      await db.transaction(async (tx) => {
+        const changed = await tx
+          .update(communications)
+          .set({
+            status: input.status,
+            sentAt: input.status === 'SENT' ? date(input.at) : undefined,
+            metadata: sql`${communications.metadata} || ${JSON.stringify({
+              providerMessageId: input.providerMessageId,
+              error: input.error,
+            })}::jsonb`,
+          })
+          .where(
+            and(eq(communications.id, input.communicationId), eq(communications.status, 'QUEUED')),
+          )
+          .returning({ type: communications.communicationType });
+        if (changed[0]?.type === 'EMAIL' && input.providerMessageId) {
+          await tx
+            .update(emailMetadata)
+            .set({ messageId: input.providerMessageId })
+            .where(eq(emailMetadata.communicationId, input.communicationId));
         }
         await audit(tx, input.audit, input.workflowRowId);
       });

@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import { z } from 'zod';
 
 /** n8n (or whatever sits at the webhook) refused the dispatch for good: a 4xx. */
 export class DispatchRejectedError extends Error {
@@ -21,57 +22,127 @@ export interface DispatchRequest {
   idempotencyKey: string;
 }
 
+/** The channel connector refused the message for good (a 4xx): no retry sends it. */
+export class CommunicationRejectedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CommunicationRejectedError';
+  }
+}
+
+/** One outbound message (a follow-up to the HOA or the lender) for n8n's channel connectors. */
+export interface CommunicationRequest {
+  communicationId: string;
+  workflowId: string;
+  taskExecutionId: string;
+  channel: string;
+  /** Where it goes (the counterparty contact found by an earlier step). */
+  to?: string;
+  subject: string;
+  body: string;
+  /** The communication ID: n8n and the connector send it once however often it is asked. */
+  idempotencyKey: string;
+}
+
 export interface N8nDeps {
   /** The n8n task-dispatch webhook. */
   webhookUrl: string;
+  /** The n8n outbound-communication webhook; beside the dispatch webhook when not given. */
+  communicationUrl?: string;
   /** Where n8n reports the outcome (the API's task-outcome endpoint). */
   callbackUrl: string;
   /** Per-request time limit. */
   timeoutMs?: number;
 }
 
+/**
+ * POSTs to an n8n webhook and returns its answer when it is a 2xx. A 4xx but 404 is a
+ * refusal for good: a non-retryable failure of type `rejectedType`. n8n answers 404 while a
+ * webhook is not registered yet (starting, re-activating): that passes, so it throws a plain
+ * error like a 5xx or a network error, and the activity retry policy tries again.
+ */
+async function postToN8n<T extends { idempotencyKey: string }>(
+  url: string,
+  payload: T,
+  what: string,
+  rejectedType: string,
+  timeoutMs: number,
+): Promise<{ status: number; text: string }> {
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': payload.idempotencyKey },
+      body: JSON.stringify(payload),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (err) {
+    throw new Error(`n8n unreachable at ${url} for ${what}: ${String(err)}`);
+  }
+  const text = await res.text().catch(() => '');
+  if (res.status >= 400 && res.status < 500 && res.status !== 404) {
+    throw ApplicationFailure.create({
+      type: rejectedType,
+      nonRetryable: true,
+      message: `n8n refused ${what} with ${res.status}: ${text.slice(0, 500)}`,
+    });
+  }
+  if (!res.ok) throw new Error(`n8n answered ${res.status} for ${what}: ${text.slice(0, 500)}`);
+  return { status: res.status, text };
+}
+
 export function createN8nActivities(deps: N8nDeps) {
+  const timeoutMs = deps.timeoutMs ?? 10_000;
   return {
-    /**
-     * Hands one task execution to n8n. 2xx: accepted. 4xx but 404: rejected for good
-     * (non-retryable). 5xx, 404 and network errors throw, and the activity retry policy tries
-     * again.
-     */
+    /** Hands one task execution to n8n, which acknowledges it (2xx) and reports back later. */
     async dispatchTask(request: DispatchRequest): Promise<{ status: number }> {
-      let res: Response;
-      try {
-        res = await fetch(deps.webhookUrl, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            'idempotency-key': request.idempotencyKey,
-          },
-          body: JSON.stringify({ ...request, callbackUrl: deps.callbackUrl }),
-          signal: AbortSignal.timeout(deps.timeoutMs ?? 10_000),
-        });
-      } catch (err) {
+      const { status } = await postToN8n(
+        deps.webhookUrl,
+        { ...request, callbackUrl: deps.callbackUrl },
+        `task ${request.taskExecutionId}`,
+        'DispatchRejectedError',
+        timeoutMs,
+      );
+      return { status };
+    },
+
+    /**
+     * Sends one outbound message through n8n, which answers once its channel connector has
+     * taken it (the provider's message ID) or refused it (422: for good) or failed (502).
+     */
+    async sendCommunication(request: CommunicationRequest): Promise<{ providerMessageId: string }> {
+      const what = `communication ${request.communicationId}`;
+      const { text } = await postToN8n(
+        deps.communicationUrl ?? communicationUrlBeside(deps.webhookUrl),
+        request,
+        what,
+        'CommunicationRejectedError',
+        timeoutMs,
+      );
+      const parsed = sentSchema.safeParse(safeJson(text));
+      if (!parsed.success) {
         throw new Error(
-          `n8n unreachable at ${deps.webhookUrl} for task ${request.taskExecutionId}: ${String(err)}`,
+          `n8n's answer for ${what} names no providerMessageId: ${text.slice(0, 500)}`,
         );
       }
-      const body = await res.text().catch(() => '');
-      // n8n answers 404 while a webhook is not registered yet (starting, re-activating): that
-      // passes, so it is retried like a 5xx. Any other 4xx is a rejection for good.
-      if (res.status >= 400 && res.status < 500 && res.status !== 404) {
-        throw ApplicationFailure.create({
-          type: 'DispatchRejectedError',
-          nonRetryable: true,
-          message: `n8n rejected task ${request.taskExecutionId} with ${res.status}: ${body.slice(0, 500)}`,
-        });
-      }
-      if (!res.ok) {
-        throw new Error(
-          `n8n answered ${res.status} for task ${request.taskExecutionId}: ${body.slice(0, 500)}`,
-        );
-      }
-      return { status: res.status };
+      return { providerMessageId: parsed.data.providerMessageId };
     },
   };
+}
+
+const sentSchema = z.object({ providerMessageId: z.string().min(1).max(500) });
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `.../webhook/rexera-task` -> `.../webhook/rexera-communication`. */
+export function communicationUrlBeside(webhookUrl: string): string {
+  return new URL('rexera-communication', webhookUrl).toString();
 }
 
 export type N8nActivities = ReturnType<typeof createN8nActivities>;

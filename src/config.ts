@@ -54,6 +54,8 @@ export const configSchema = z.object({
   DATA_DIR: z.string().min(1).default('.data'),
   /** An existing n8n's task-dispatch webhook; unset means the embedded n8n. */
   N8N_WEBHOOK_URL: optionalUrl,
+  /** n8n's outbound-communication webhook; unset means `rexera-communication` beside N8N_WEBHOOK_URL. */
+  N8N_COMMUNICATION_WEBHOOK_URL: optionalUrl,
   /** Port of the embedded n8n (editor and webhooks). */
   N8N_PORT: port.default(5678),
   /** Encryption key of the embedded n8n's credentials; made at first start when unset. */

@@ -22,6 +22,8 @@ export interface WorkerSettings {
   /** The n8n task webhook, and the callback address it reports outcomes to. */
   n8nWebhookUrl: string;
   callbackUrl: string;
+  /** n8n's outbound-communication webhook (default: beside the task webhook). */
+  n8nCommunicationUrl?: string;
 }
 
 /** Where n8n reports task outcomes, under the API's public address. */
@@ -42,7 +44,11 @@ export async function createWorker(
     workflowsPath: WORKFLOWS_PATH,
     activities: createActivities({
       pool,
-      n8n: { webhookUrl: settings.n8nWebhookUrl, callbackUrl: settings.callbackUrl },
+      n8n: {
+        webhookUrl: settings.n8nWebhookUrl,
+        callbackUrl: settings.callbackUrl,
+        communicationUrl: settings.n8nCommunicationUrl,
+      },
     }),
     ...extra,
   });
@@ -72,6 +78,7 @@ async function main() {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     n8nWebhookUrl: config.N8N_WEBHOOK_URL,
     callbackUrl: taskOutcomeCallbackUrl(config.API_PUBLIC_URL),
+    n8nCommunicationUrl: config.N8N_COMMUNICATION_WEBHOOK_URL,
   });
   // worker.run() handles SIGINT/SIGTERM itself: it drains, then resolves.
   log.info(

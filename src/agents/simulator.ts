@@ -26,6 +26,17 @@ const callSchema = z.looseObject({
 });
 export type AgentCall = z.infer<typeof callSchema> & { at: string; behaviour: Rule['behaviour'] };
 
+const sendSchema = z.looseObject({
+  communicationId: z.uuid(),
+  workflowId: z.uuid(),
+  channel: z.string().min(1),
+  to: z.string().min(1),
+  subject: z.string().min(1),
+  body: z.string(),
+  idempotencyKey: z.string().min(1),
+});
+export type ChannelSend = z.infer<typeof sendSchema> & { at: string; providerMessageId: string };
+
 /** What the agent answers, in the shape of our task outcomes. */
 function answer(call: z.infer<typeof callSchema>, behaviour: Rule['behaviour']) {
   switch (behaviour) {
@@ -54,6 +65,8 @@ function answer(call: z.infer<typeof callSchema>, behaviour: Rule['behaviour']) 
 export function createAgentSimulator(opts: { delayMs: number }) {
   const calls: AgentCall[] = [];
   const rules: Rule[] = [];
+  /** Messages the channel connector sent, once per idempotency key (as email providers do). */
+  const sends: ChannelSend[] = [];
 
   const ruleFor = (call: z.infer<typeof callSchema>): Rule['behaviour'] => {
     const rule = rules.find(
@@ -95,6 +108,39 @@ export function createAgentSimulator(opts: { delayMs: number }) {
         setTimeout(() => send(res, 200, reply), opts.delayMs).unref();
         return;
       }
+      if (req.method === 'POST' && req.url === '/channels/send') {
+        // The channel connectors' edge (email, phone): the rule for taskType
+        // `send_communication` makes it fail ('fail': refused, 'fail-retryable': down).
+        const msg = sendSchema.safeParse(body);
+        if (!msg.success) {
+          send(res, 400, {
+            error: msg.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+          });
+          return;
+        }
+        const seen = sends.find((s) => s.idempotencyKey === msg.data.idempotencyKey);
+        if (seen) {
+          send(res, 200, { providerMessageId: seen.providerMessageId, duplicate: true });
+          return;
+        }
+        const rule = rules.find(
+          (r) =>
+            r.taskType === 'send_communication' &&
+            (!r.workflowId || r.workflowId === msg.data.workflowId) &&
+            (r.times === undefined || r.times > 0),
+        );
+        if (rule && rule.behaviour !== 'ok') {
+          if (rule.times !== undefined) rule.times--;
+          if (rule.behaviour === 'fail')
+            send(res, 422, { error: `no such mailbox: ${msg.data.to}` });
+          else send(res, 503, { error: 'mail relay unavailable' });
+          return;
+        }
+        const providerMessageId = `<${msg.data.communicationId}@mail.simulator>`;
+        sends.push({ ...msg.data, at: new Date().toISOString(), providerMessageId });
+        send(res, 200, { providerMessageId });
+        return;
+      }
       if (req.method === 'POST' && req.url === '/control/rules') {
         const rule = ruleSchema.safeParse(body);
         if (!rule.success) {
@@ -113,7 +159,7 @@ export function createAgentSimulator(opts: { delayMs: number }) {
         return;
       }
       if (req.method === 'GET' && req.url === '/control/calls') {
-        send(res, 200, { calls });
+        send(res, 200, { calls, sends });
         return;
       }
       if (req.method === 'GET' && req.url === '/health') {
@@ -127,6 +173,7 @@ export function createAgentSimulator(opts: { delayMs: number }) {
   return {
     server,
     calls,
+    sends,
     rules,
     listen: (port: number, host = '127.0.0.1') =>
       new Promise<void>((resolve, reject) => {

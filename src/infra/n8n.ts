@@ -8,7 +8,11 @@ import { startProcess, waitUntil, type ManagedProcess } from './process.js';
 export const N8N_DIR = path.join(PROJECT_ROOT, 'n8n');
 export const N8N_BIN = path.join(N8N_DIR, 'node_modules', '.bin', 'n8n');
 /** The environment variables the definitions read ($env.X), all set by the launcher. */
-export const N8N_DEFINITION_ENV: string[] = ['AGENT_SIMULATOR_URL', 'N8N_HMAC_SECRET'];
+export const N8N_DEFINITION_ENV: string[] = [
+  'AGENT_SIMULATOR_URL',
+  'CHANNEL_GATEWAY_URL',
+  'N8N_HMAC_SECRET',
+];
 
 /** The webhook path of n8n/rexera-task-dispatch.json. */
 export const DISPATCH_PATH = '/webhook/rexera-task';
@@ -38,6 +42,8 @@ export interface N8nOptions {
   encryptionKey: string;
   /** Where the agents are, and the callback signing secret (read by the definitions via $env). */
   agentUrl: string;
+  /** The channel connectors (email, phone) that n8n sends outbound messages through; the agents' address when not given. */
+  channelUrl?: string;
   hmacSecret: string;
   onLine?: (line: string) => void;
 }
@@ -49,7 +55,8 @@ export interface EmbeddedN8n {
   stop(): Promise<void>;
 }
 
-function environment(opts: N8nOptions): NodeJS.ProcessEnv {
+/** The environment the launcher gives n8n: quiet, offline, and every variable the definitions read. */
+export function environment(opts: N8nOptions): NodeJS.ProcessEnv {
   // Not ours to pass on: a test runner's variables (NODE_ENV=test, VITEST_*) change how n8n
   // starts, and NODE_OPTIONS may carry our own loaders.
   const inherited = Object.fromEntries(
@@ -75,6 +82,8 @@ function environment(opts: N8nOptions): NodeJS.ProcessEnv {
     NODE_FUNCTION_ALLOW_BUILTIN: 'crypto',
     N8N_BLOCK_ENV_ACCESS_IN_NODE: 'false',
     AGENT_SIMULATOR_URL: opts.agentUrl,
+    // The channel connectors' edge (the simulator serves it locally, beside the agents).
+    CHANNEL_GATEWAY_URL: opts.channelUrl ?? opts.agentUrl,
     N8N_HMAC_SECRET: opts.hmacSecret,
   };
 }

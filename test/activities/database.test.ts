@@ -6,6 +6,7 @@ import {
   auditEvents,
   communications,
   costItems,
+  emailMetadata,
   escalations,
   invoices,
   slaTracking,
@@ -142,6 +143,29 @@ describe('database activities repeated with the same input write nothing twice',
       audit: audit('escalation.assigned'),
     };
     await twice(() => act.assignEscalation(assign));
+    const followUpId = randomUUID();
+    const followUp: Parameters<typeof act.recordFollowUp>[0] = {
+      id: followUpId,
+      workflowRowId: rowId,
+      taskExecutionId: task.id,
+      channel: 'EMAIL',
+      number: 1,
+      subject: 'Follow-up 1',
+      body: 'Still waiting',
+      recipient: 'docs@hoa.example',
+      at: T0 + 3000_000,
+      audit: audit('followup.queued'),
+    };
+    await twice(() => act.recordFollowUp(followUp));
+    const sent: Parameters<typeof act.markCommunication>[0] = {
+      communicationId: followUpId,
+      workflowRowId: rowId,
+      status: 'SENT',
+      providerMessageId: '<m1@mail>',
+      at: T0 + 3001_000,
+      audit: audit('communication.sent'),
+    };
+    await twice(() => act.markCommunication(sent));
 
     const finish = {
       taskExecutionId: task.id,
@@ -211,9 +235,9 @@ describe('database activities repeated with the same input write nothing twice',
       task_executions: 1,
       sla_tracking: 1,
       escalations: 1,
-      communications: 3,
+      communications: 4,
       documents: 1,
-      audit_events: 12,
+      audit_events: 14,
       invoices: 1,
       cost_items: 2,
     });
@@ -244,9 +268,24 @@ describe('database activities repeated with the same input write nothing twice',
     expect(wf).toMatchObject({ status: 'COMPLETED', temporalWorkflowId: `workflow-${rowId}` });
     expect(
       (await t.db.select().from(communications).where(eq(communications.workflowId, rowId))).length,
-    ).toBe(3);
+    ).toBe(4);
     expect(
       (await t.db.select().from(auditEvents).where(eq(auditEvents.workflowId, rowId))).length,
-    ).toBe(12);
+    ).toBe(14);
+    const [mail] = await t.db
+      .select()
+      .from(communications)
+      .where(eq(communications.id, followUpId));
+    expect(mail).toMatchObject({
+      status: 'SENT',
+      recipient: 'docs@hoa.example',
+      sentAt: new Date(T0 + 3001_000),
+      metadata: { followUpNumber: 1, providerMessageId: '<m1@mail>' },
+    });
+    const [meta] = await t.db
+      .select()
+      .from(emailMetadata)
+      .where(eq(emailMetadata.communicationId, followUpId));
+    expect(meta!.messageId).toBe('<m1@mail>');
   });
 });

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { definitionFiles, N8N_DEFINITION_ENV } from '../../src/infra/n8n.js';
+import { definitionFiles, environment, N8N_DEFINITION_ENV } from '../../src/infra/n8n.js';
 
 describe('the n8n definitions in n8n/', () => {
   it('are n8n workflow exports with an ID, nodes and connections (importing them is the e2e test)', () => {
@@ -30,5 +30,13 @@ describe('the n8n definitions in n8n/', () => {
       ).toEqual([]);
       expect(used.size).toBeGreaterThan(0);
     }
+    const env = environment({
+      port: 5678,
+      userFolder: '/tmp/n8n',
+      encryptionKey: 'k'.repeat(24),
+      agentUrl: 'http://127.0.0.1:5679',
+      hmacSecret: 's'.repeat(32),
+    });
+    for (const name of N8N_DEFINITION_ENV) expect(env[name], name).toBeTruthy();
   });
 });

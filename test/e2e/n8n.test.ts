@@ -5,6 +5,7 @@ import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { taskExecutions } from '../../db/schema/index.js';
 import { createAgentSimulator } from '../../src/agents/simulator.js';
+import { communicationUrlBeside } from '../../activities/n8n.js';
 import { startN8n, type EmbeddedN8n, type N8nOptions } from '../../src/infra/n8n.js';
 import { getFreePort } from '../../src/infra/ports.js';
 import type { businessWorkflow } from '../../workflows/business/workflow.js';
@@ -189,6 +190,60 @@ describe('n8n itself', () => {
     } finally {
       await new Promise((resolve) => receiver.close(resolve));
     }
+  }, 60_000);
+
+  it('sends an outbound message through its channel connector once, and says why when it cannot', async () => {
+    const url = communicationUrlBeside(n8n.webhookUrl);
+    const workflowId = randomUUID();
+    const message = () => {
+      const communicationId = randomUUID();
+      return {
+        communicationId,
+        workflowId,
+        taskExecutionId: randomUUID(),
+        channel: 'EMAIL',
+        to: 'docs@maplegrove.example',
+        subject: 'Follow-up 1: hoa documents request',
+        body: 'Following up on our request.',
+        idempotencyKey: communicationId,
+      };
+    };
+    const post = async (body: unknown) => {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+
+    const first = message();
+    const sent = await post(first);
+    expect(sent).toEqual({
+      status: 200,
+      body: { status: 'SENT', providerMessageId: `<${first.communicationId}@mail.simulator>` },
+    });
+    expect(await post(first)).toEqual(sent); // asked again: the same message, not a second one
+    expect(sim.sends.filter((s) => s.communicationId === first.communicationId)).toMatchObject([
+      { to: 'docs@maplegrove.example', subject: first.subject },
+    ]);
+
+    sim.rules.unshift({ workflowId, taskType: 'send_communication', behaviour: 'fail', times: 1 });
+    const refused = await post(message());
+    expect(refused.status).toBe(422);
+    expect(refused.body).toMatchObject({ status: 'FAILED' });
+    expect(String(refused.body.error)).toContain('422');
+
+    sim.rules.unshift({
+      workflowId,
+      taskType: 'send_communication',
+      behaviour: 'fail-retryable',
+      times: 1,
+    });
+    const down = await post(message());
+    expect(down.status).toBe(502);
+    expect(down.body).toMatchObject({ status: 'FAILED' });
+    expect(sim.sends.filter((s) => s.workflowId === workflowId)).toHaveLength(1);
   }, 60_000);
 
   it('stopped during a dispatch: the dispatch retries, and the workflow completes once n8n is back', async () => {

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { Client } from '@temporalio/client';
-import type { DispatchRequest } from '../../activities/n8n.js';
+import type { CommunicationRequest, DispatchRequest } from '../../activities/n8n.js';
 import { deliverTaskOutcome, type DeliveryAnswer } from '../../src/workflows/service.js';
 import {
   documentReceivedUpdate,
@@ -34,6 +34,9 @@ export interface ScriptContext {
 
 export type Script = (ctx: ScriptContext) => Reply | Promise<Reply>;
 
+/** How the stand-in's channel connector answers an outbound message: an HTTP status. */
+export type ChannelScript = (msg: CommunicationRequest, count: number) => number;
+
 export const completeAll: Script = ({ dispatch }) => ({
   status: 'COMPLETED',
   output: realisticOutput(dispatch.taskType),
@@ -63,11 +66,29 @@ export async function startN8nStandIn(
   };
   const counts = new Map<string, number>();
   let current = script;
+  /** Outbound messages n8n was asked to send (every request, repeats included). */
+  const sends: CommunicationRequest[] = [];
+  let channel: ChannelScript = () => 200;
+
+  const answerCommunication = (raw: string, res: http.ServerResponse) => {
+    const msg = JSON.parse(raw) as CommunicationRequest;
+    sends.push(msg);
+    const code = channel(msg, sends.filter((m) => m.idempotencyKey === msg.idempotencyKey).length);
+    const body =
+      code === 200
+        ? { status: 'SENT', providerMessageId: `<${msg.communicationId}@stand-in>` }
+        : { status: 'FAILED', error: `scripted ${code}` };
+    res.writeHead(code, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  };
 
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
+      if (req.url?.endsWith('/rexera-communication')) {
+        answerCommunication(body, res);
+        return;
+      }
       void (async () => {
         const dispatch = JSON.parse(body) as Dispatch;
         dispatches.push(dispatch);
@@ -120,8 +141,12 @@ export async function startN8nStandIn(
     url: `http://127.0.0.1:${port}/webhook/rexera-task`,
     dispatches,
     answers,
+    sends,
     setScript(next: Script) {
       current = next;
+    },
+    setChannel(next: ChannelScript) {
+      channel = next;
     },
     /** From now on, report through the API's signed callbacks instead of straight to Temporal. */
     useApi(api: { url: string; secret: string }) {

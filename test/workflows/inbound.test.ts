@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { communications, documents, escalations, taskExecutions } from '../../db/schema/index.js';
+import {
+  auditEvents,
+  communications,
+  documents,
+  escalations,
+  taskExecutions,
+} from '../../db/schema/index.js';
 import {
   documentReceivedSignal,
   documentReceivedUpdate,
@@ -10,6 +16,7 @@ import {
 import type { businessWorkflow } from '../../workflows/business/workflow.js';
 import { startHarness, stopHarness, type Harness } from '../helpers/business.js';
 import type { TestDatabase } from '../helpers/db.js';
+import { recordHistory } from '../helpers/temporal.js';
 import { eventually } from '../helpers/wait.js';
 
 const HOUR = 3600_000;
@@ -80,6 +87,13 @@ describe('waiting for the HOA documents (10-day SLA, follow-up every 48 h, at mo
     expect(
       followUps.map((c) => Math.round((c.createdAt.getTime() - task.startedAt!.getTime()) / HOUR)),
     ).toEqual([48, 96, 144, 192]);
+    // Each one went out through n8n's channel connector, to the HOA contact found in step 1.
+    expect(followUps.map((c) => [c.status, c.recipient, c.metadata.providerMessageId])).toEqual(
+      followUps.map((c) => ['SENT', 'docs@maplegrove.example', `<${c.id}@stand-in>`]),
+    );
+    expect(
+      h.standIn.sends.filter((m) => m.workflowId === rowId).map((m) => m.communicationId),
+    ).toEqual(followUps.map((c) => c.id));
     expect(await t.db.select().from(escalations).where(eq(escalations.workflowId, rowId))).toEqual(
       [],
     );
@@ -109,6 +123,53 @@ describe('waiting for the HOA documents (10-day SLA, follow-up every 48 h, at mo
       source: 'HOA',
       documentType: 'WORKING',
     });
+  });
+
+  it('marks a follow-up the channel refuses FAILED, retries one it could not send yet, and goes on waiting', async () => {
+    const { rowId, workflowId } = await h.start('HOA_ACQUISITION');
+    const handle = h.client.workflow.getHandle<typeof businessWorkflow>(workflowId);
+    const task = await waitingTask(rowId);
+    // The first follow-up: the mailbox does not exist (422). The second: the relay is down
+    // once (502), then takes it.
+    h.standIn.setChannel((msg, count) => {
+      if (msg.workflowId !== rowId) return 200;
+      if (msg.subject.startsWith('Follow-up 1')) return 422;
+      return count === 1 ? 502 : 200;
+    });
+    try {
+      await h.env!.sleep('97 hours');
+      const sent = await eventually('both follow-ups settled', async () => {
+        const rows = await t.db
+          .select()
+          .from(communications)
+          .where(eq(communications.taskExecutionId, task.id))
+          .orderBy(asc(communications.createdAt));
+        return rows.length === 2 && rows.every((r) => r.status !== 'QUEUED') ? rows : undefined;
+      });
+      expect(sent.map((c) => c.status)).toEqual(['FAILED', 'SENT']);
+      expect(String(sent[0]!.metadata.error)).toContain('422');
+      expect(h.standIn.sends.filter((m) => m.workflowId === rowId)).toHaveLength(3);
+      const events = await t.db.select().from(auditEvents).where(eq(auditEvents.workflowId, rowId));
+      expect(
+        events
+          .filter((e) => e.action.startsWith('communication.'))
+          .map((e) => [e.action, e.resourceId])
+          .sort(),
+      ).toEqual(
+        [
+          ['communication.failed', sent[0]!.id],
+          ['communication.sent', sent[1]!.id],
+        ].sort(),
+      );
+    } finally {
+      h.standIn.setChannel(() => 200);
+    }
+    expect(await handle.query(statusQuery)).toMatchObject({
+      currentStep: { taskType: 'await_documents' },
+    });
+    await handle.executeUpdate(documentReceivedUpdate, { args: [hoaDocs()] });
+    expect((await handle.result()).status).toBe('COMPLETED');
+    recordHistory('hoa-follow-ups-sent-and-failed', 'time-skipping', h.address, workflowId);
   });
 
   it('takes the documents by Signal too, once, however often they are sent', async () => {

@@ -27,3 +27,18 @@ export const n8n = proxyActivities<Activities>({
     nonRetryableErrorTypes: ['DispatchRejectedError'],
   },
 });
+
+/**
+ * Outbound messages through n8n's channel connectors: retried for ten minutes at most, so a
+ * connector outage delays a waiting step's reaction to its documents by no more than that.
+ */
+export const channels = proxyActivities<Activities>({
+  startToCloseTimeout: '20 seconds',
+  scheduleToCloseTimeout: '10 minutes',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    nonRetryableErrorTypes: ['CommunicationRejectedError'],
+  },
+});

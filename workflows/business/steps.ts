@@ -1,6 +1,6 @@
 import { condition, isCancellation, log, patched, uuid4, workflowInfo } from '@temporalio/workflow';
 import { backoffBefore, chooseAgent } from '../definitions/index.js';
-import { db, n8n } from './activities.js';
+import { channels, db, n8n } from './activities.js';
 import { escalate, escalated } from './escalations.js';
 import { invoiceOutputSchema } from './invoice.js';
 import type { TaskOutcome } from './messages.js';
@@ -206,24 +206,84 @@ export async function waiting(run: Run, i: number, a: Attempt): Promise<StepResu
     );
     if (!woke && followUpsLeft) {
       s.followUpsSent++;
-      await db.recordFollowUp({
-        id: uuid4(),
-        workflowRowId: run.rowId,
-        taskExecutionId: a.taskExecutionId,
+      const followUp = {
+        communicationId: uuid4(),
         channel: step.awaits!.followUpChannel,
-        number: s.followUpsSent,
+        to: contactEmail(run, i),
         subject: `Follow-up ${s.followUpsSent}: ${kind.replace('_', ' ').toLowerCase()} request`,
         body: `Following up on our request for ${kind} (${JSON.stringify(run.input.metadata)}).`,
+      };
+      await db.recordFollowUp({
+        id: followUp.communicationId,
+        workflowRowId: run.rowId,
+        taskExecutionId: a.taskExecutionId,
+        channel: followUp.channel,
+        number: s.followUpsSent,
+        subject: followUp.subject,
+        body: followUp.body,
+        recipient: followUp.to,
         at: Date.now(),
-        audit: audit('followup.sent', 'task_execution', a.taskExecutionId, {
+        audit: audit('followup.queued', 'task_execution', a.taskExecutionId, {
           number: s.followUpsSent,
           kind,
         }),
       });
+      // Workflows that queued follow-ups before n8n sent them keep doing only that.
+      if (patched('follow-ups-sent-through-n8n')) {
+        await sendFollowUp(run, a, followUp);
+      }
       s.nextFollowUpAt = s.nextFollowUpAt! + step.awaits!.followUpEvery;
       await maybeContinueAsNew(run);
     }
   }
+}
+
+/** The counterparty's address found by an earlier step (the lender's or the HOA's contact). */
+function contactEmail(run: Run, i: number): string | undefined {
+  for (const step of run.steps.slice(0, i).reverse()) {
+    const email = run.state.outputs[step.taskType]?.email;
+    if (typeof email === 'string' && email.length > 0) return email;
+  }
+  return undefined;
+}
+
+/**
+ * Hands a queued follow-up to n8n's channel connector and records what came of it. A send
+ * that fails for good marks the message FAILED; the wait goes on (the SLA ladder still
+ * escalates a counterparty that never answers).
+ */
+async function sendFollowUp(
+  run: Run,
+  a: Attempt,
+  msg: { communicationId: string; channel: string; to?: string; subject: string; body: string },
+): Promise<void> {
+  let result: { status: 'SENT'; providerMessageId: string } | { status: 'FAILED'; error: string };
+  try {
+    const sent = await channels.sendCommunication({
+      ...msg,
+      workflowId: run.rowId,
+      taskExecutionId: a.taskExecutionId,
+      idempotencyKey: msg.communicationId,
+    });
+    result = { status: 'SENT', providerMessageId: sent.providerMessageId };
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    result = { status: 'FAILED', error: errorMessage(err) };
+  }
+  await db.markCommunication({
+    communicationId: msg.communicationId,
+    workflowRowId: run.rowId,
+    ...result,
+    at: Date.now(),
+    audit: audit(
+      result.status === 'SENT' ? 'communication.sent' : 'communication.failed',
+      'communication',
+      msg.communicationId,
+      result.status === 'SENT'
+        ? { providerMessageId: result.providerMessageId, channel: msg.channel, to: msg.to }
+        : { error: result.error, channel: msg.channel, to: msg.to },
+    ),
+  });
 }
 
 /** Waits for the agent's outcome; escalates when the SLA goes RED first. */
