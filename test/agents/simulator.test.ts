@@ -83,4 +83,52 @@ describe('the agent simulator', () => {
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: string }).error).toContain('agent');
   });
+
+  it('sends a message once per idempotency key as a channel connector, and fails when told to', async () => {
+    const workflowId = randomUUID();
+    const message = (over: Record<string, unknown> = {}) => {
+      const communicationId = randomUUID();
+      return {
+        communicationId,
+        workflowId,
+        channel: 'EMAIL',
+        to: 'docs@hoa.example',
+        subject: 'Follow-up 1',
+        body: 'Still waiting',
+        idempotencyKey: communicationId,
+        ...over,
+      };
+    };
+    const post = async (body: unknown) => {
+      const res = await fetch(`${url}/channels/send`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    const m = message();
+    const first = await post(m);
+    expect(first).toEqual({
+      status: 200,
+      body: { providerMessageId: `<${m.communicationId}@mail.simulator>` },
+    });
+    expect((await post(m)).body).toMatchObject({ ...first.body, duplicate: true });
+    expect(sim.sends.filter((s) => s.communicationId === m.communicationId)).toHaveLength(1);
+
+    const noRecipient = await post(message({ to: undefined }));
+    expect(noRecipient.status).toBe(400);
+    expect(String(noRecipient.body.error)).toContain('to');
+    sim.rules.unshift({ workflowId, taskType: 'send_communication', behaviour: 'fail', times: 1 });
+    expect((await post(message())).status).toBe(422);
+    sim.rules.unshift({
+      workflowId,
+      taskType: 'send_communication',
+      behaviour: 'fail-retryable',
+      times: 1,
+    });
+    expect((await post(message())).status).toBe(503);
+    expect((await post(message())).status).toBe(200);
+    expect(sim.sends.filter((s) => s.workflowId === workflowId)).toHaveLength(2);
+  });
 });
