@@ -25,6 +25,19 @@ export function definitionFiles(): string[] {
     .map((f) => path.join(N8N_DIR, f));
 }
 
+/** The webhook path of every definition's webhook trigger (`/webhook/<path>`). */
+export function webhookPaths(): string[] {
+  return definitionFiles().flatMap((file) =>
+    (
+      JSON.parse(fs.readFileSync(file, 'utf8')) as {
+        nodes: { type: string; parameters: { path?: string } }[];
+      }
+    ).nodes
+      .filter((n) => n.type === 'n8n-nodes-base.webhook' && n.parameters.path)
+      .map((n) => `/webhook/${n.parameters.path}`),
+  );
+}
+
 /** Installs n8n if it is missing (normally `npm install` already did). */
 export function ensureN8n(): void {
   if (fs.existsSync(N8N_BIN)) return;
@@ -128,13 +141,17 @@ export async function startN8n(opts: N8nOptions): Promise<EmbeddedN8n> {
   });
   const url = `http://127.0.0.1:${opts.port}`;
   try {
-    // /healthz answers before webhooks are registered: wait for the webhook itself. A GET
-    // to a live POST-only webhook says so; an unregistered one says "not registered".
+    // /healthz answers before webhooks are registered: wait for the webhooks themselves. A
+    // GET to a live POST-only webhook says so; an unregistered one says "not registered".
+    const paths = webhookPaths();
     await waitUntil(
-      'the n8n dispatch webhook was live',
+      `the n8n webhooks were live (${paths.join(', ')})`,
       async () => {
-        const res = await fetch(`${url}${DISPATCH_PATH}`);
-        return (await res.text()).includes('not registered for GET');
+        for (const p of paths) {
+          const res = await fetch(`${url}${p}`);
+          if (!(await res.text()).includes('not registered for GET')) return false;
+        }
+        return true;
       },
       { timeoutMs: 120_000, process: proc, intervalMs: 500 },
     );

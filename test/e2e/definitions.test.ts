@@ -1,6 +1,13 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { definitionFiles, environment, N8N_DEFINITION_ENV } from '../../src/infra/n8n.js';
+import { communicationUrlBeside } from '../../activities/n8n.js';
+import {
+  definitionFiles,
+  DISPATCH_PATH,
+  environment,
+  N8N_DEFINITION_ENV,
+  webhookPaths,
+} from '../../src/infra/n8n.js';
 
 describe('the n8n definitions in n8n/', () => {
   it('are n8n workflow exports with an ID, nodes and connections (importing them is the e2e test)', () => {
@@ -38,5 +45,12 @@ describe('the n8n definitions in n8n/', () => {
       hmacSecret: 's'.repeat(32),
     });
     for (const name of N8N_DEFINITION_ENV) expect(env[name], name).toBeTruthy();
+  });
+
+  it('serve the webhooks the worker calls', () => {
+    const dispatch = `http://127.0.0.1:5678${DISPATCH_PATH}`;
+    expect(webhookPaths().sort()).toEqual(
+      [DISPATCH_PATH, new URL(communicationUrlBeside(dispatch)).pathname].sort(),
+    );
   });
 });

@@ -108,9 +108,11 @@ describe('npm start', () => {
       expect(running.output()).toContain(`API          ${api}`);
       expect(running.output()).toContain(`Temporal UI  http://127.0.0.1:${ports.TEMPORAL_UI_PORT}`);
       expect(running.output()).toContain(`n8n          http://127.0.0.1:${ports.N8N_PORT}`);
-      // n8n is up with the dispatch webhook live.
-      const webhook = await fetch(`http://127.0.0.1:${ports.N8N_PORT}/webhook/rexera-task`);
-      expect(await webhook.text()).toContain('not registered for GET');
+      // n8n is up with both webhooks live (a GET to a live POST-only webhook says so).
+      for (const path of ['rexera-task', 'rexera-communication']) {
+        const webhook = await fetch(`http://127.0.0.1:${ports.N8N_PORT}/webhook/${path}`);
+        expect(await webhook.text(), path).toContain('not registered for GET');
+      }
       expect((await fetch(`${api}/health`)).status).toBe(200);
       expect((await fetch(`http://127.0.0.1:${ports.TEMPORAL_UI_PORT}/`)).status).toBe(200);
       const attributes = execFileSync(TEMPORAL_CLI, [
