@@ -60,6 +60,8 @@ export interface NotificationInput {
   /** SLA_ALERT, ESCALATION_OPENED, ESCALATION_REMINDER, MANAGER_NOTICE */
   kind: string;
   team: 'HIL' | 'MANAGERS';
+  /** The one person it is for (an escalation's assignee), besides the team. */
+  recipientUserId?: string;
   subject: string;
   body: string;
   slaLevel?: 'GREEN' | 'YELLOW' | 'ORANGE' | 'RED' | 'BREACHED';
@@ -113,6 +115,7 @@ async function notify(tx: Executor, n: NotificationInput): Promise<boolean> {
       communicationId: n.id,
       notificationKind: n.kind,
       recipientTeam: n.team,
+      recipientUserId: n.recipientUserId,
       slaLevel: n.slaLevel,
     })
     .onConflictDoNothing();
@@ -373,6 +376,8 @@ export function createDatabaseActivities(db: Database) {
       escalationId: string;
       workflowRowId: string;
       assigneeId: string;
+      /** A message to the assignee, when someone else handed it to them. */
+      notification?: NotificationInput;
       audit: AuditInput;
     }): Promise<void> {
       await db.transaction(async (tx) => {
@@ -380,6 +385,7 @@ export function createDatabaseActivities(db: Database) {
           .update(escalations)
           .set({ assignedTo: input.assigneeId })
           .where(and(eq(escalations.id, input.escalationId), eq(escalations.status, 'OPEN')));
+        if (input.notification) await notify(tx, input.notification);
         await audit(tx, input.audit, input.workflowRowId);
       });
     },

@@ -264,6 +264,14 @@ describe('HIL taking escalations', () => {
     await eventually('the escalation with the manager', () =>
       listed(`assignedTo=${world.people.manager}`),
     );
+    // Handed on by someone else: the manager gets a message saying so.
+    const { rows: told } = await t.pool.query<{ recipient_user_id: string }>(
+      `SELECT m.recipient_user_id FROM message_metadata m
+         JOIN communications c ON c.id = m.communication_id
+        WHERE c.workflow_id = $1 AND m.notification_kind = 'ESCALATION_ASSIGNED'`,
+      [id],
+    );
+    expect(told).toEqual([{ recipient_user_id: world.people.manager }]);
     const audit = await call(`${api.url}/api/workflows/${id}/audit`, { token: tokens.hil });
     expect(
       (

@@ -1,8 +1,19 @@
 import { asc, eq } from 'drizzle-orm';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditEvents, escalations, slaTracking, taskExecutions } from '../../db/schema/index.js';
-import { resolveEscalationUpdate, statusQuery } from '../../workflows/business/messages.js';
+import {
+  auditEvents,
+  communications,
+  escalations,
+  messageMetadata,
+  slaTracking,
+  taskExecutions,
+} from '../../db/schema/index.js';
+import {
+  assignEscalationUpdate,
+  resolveEscalationUpdate,
+  statusQuery,
+} from '../../workflows/business/messages.js';
 import type { businessWorkflow } from '../../workflows/business/workflow.js';
 import {
   startHarness,
@@ -254,9 +265,24 @@ describe('escalations', () => {
       reason: 'Needs a call',
     }));
     const escalation = await openEscalation(rowId, '1 minute');
+    // Taken by someone: the reminders go to them (and the team), on the same schedule.
+    await handle.executeUpdate(assignEscalationUpdate, {
+      args: [{ escalationId: escalation.id, assigneeId: hil, assignedBy: hil }],
+    });
     await h.env!.sleep('390 minutes');
     const [after] = await t.db.select().from(escalations).where(eq(escalations.id, escalation.id));
     expect(after!.notificationCount).toBe(4); // the opening notice and reminders at +2 h, +4 h, +6 h
+    expect(after!.assignedTo).toBe(hil);
+    const messages = await t.db
+      .select({ kind: messageMetadata.notificationKind, to: messageMetadata.recipientUserId })
+      .from(messageMetadata)
+      .innerJoin(communications, eq(communications.id, messageMetadata.communicationId))
+      .where(eq(communications.workflowId, rowId));
+    expect(messages.filter((m) => m.kind === 'ESCALATION_REMINDER')).toEqual([
+      { kind: 'ESCALATION_REMINDER', to: hil },
+      { kind: 'ESCALATION_REMINDER', to: hil },
+      { kind: 'ESCALATION_REMINDER', to: hil },
+    ]);
     const reminders = await t.db
       .select()
       .from(auditEvents)

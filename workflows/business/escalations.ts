@@ -133,7 +133,7 @@ export async function escalated(run: Run, i: number): Promise<StepResult> {
           'HIL',
           `Reminder ${esc.remindersSent}: escalation on ${step.taskType}`,
           esc.reason,
-          { taskExecutionId: esc.taskExecutionId },
+          { taskExecutionId: esc.taskExecutionId, recipientUserId: esc.assignedTo },
         ),
         audit: audit('escalation.reminded', 'escalation', esc.id, {
           reminder: esc.remindersSent,
@@ -150,6 +150,17 @@ async function assign(run: Run, esc: OpenEscalation, a: EscalationAssignment): P
     escalationId: esc.id,
     workflowRowId: run.rowId,
     assigneeId: a.assigneeId,
+    notification:
+      a.assigneeId === a.assignedBy
+        ? undefined
+        : notification(
+            run,
+            'ESCALATION_ASSIGNED',
+            'HIL',
+            `Escalation on ${run.steps[esc.stepIndex]!.taskType} handed to you`,
+            a.note ?? esc.reason,
+            { taskExecutionId: esc.taskExecutionId, recipientUserId: a.assigneeId },
+          ),
     audit: audit(
       'escalation.assigned',
       'escalation',
