@@ -11,6 +11,7 @@ export const N8N_BIN = path.join(N8N_DIR, 'node_modules', '.bin', 'n8n');
 export const N8N_DEFINITION_ENV: string[] = [
   'AGENT_SIMULATOR_URL',
   'CHANNEL_GATEWAY_URL',
+  'N8N_DISPATCH_DEDUPE_HISTORY',
   'N8N_HMAC_SECRET',
 ];
 
@@ -58,6 +59,8 @@ export interface N8nOptions {
   /** The channel connectors (email, phone) that n8n sends outbound messages through; the agents' address when not given. */
   channelUrl?: string;
   hmacSecret: string;
+  /** How many dispatch keys n8n remembers to skip repeats (cleared hourly besides). */
+  dedupeHistory?: number;
   onLine?: (line: string) => void;
 }
 
@@ -97,6 +100,7 @@ export function environment(opts: N8nOptions): NodeJS.ProcessEnv {
     AGENT_SIMULATOR_URL: opts.agentUrl,
     // The channel connectors' edge (the simulator serves it locally, beside the agents).
     CHANNEL_GATEWAY_URL: opts.channelUrl ?? opts.agentUrl,
+    N8N_DISPATCH_DEDUPE_HISTORY: String(opts.dedupeHistory ?? 10_000),
     N8N_HMAC_SECRET: opts.hmacSecret,
   };
 }

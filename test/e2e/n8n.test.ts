@@ -61,6 +61,53 @@ afterAll(async () => {
   data.remove();
 });
 
+/** A stand-in for our callback endpoint, for dispatches that belong to no workflow of ours. */
+async function startCallbackReceiver() {
+  const callbacks: { taskExecutionId: string; status: string }[] = [];
+  const server = http.createServer((req, res) => {
+    let raw = '';
+    req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
+    req.on('end', () => {
+      const { outcome } = JSON.parse(raw) as {
+        outcome: { taskExecutionId: string; status: string };
+      };
+      callbacks.push({ taskExecutionId: outcome.taskExecutionId, status: outcome.status });
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"result":"applied"}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    callbacks,
+    /** Posts a dispatch to n8n as the worker does, the task execution ID as idempotency key. */
+    dispatch: (taskExecutionId: string) =>
+      fetch(n8n.webhookUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': taskExecutionId },
+        body: JSON.stringify({
+          taskExecutionId,
+          workflowId: randomUUID(),
+          temporalWorkflowId: 'workflow-dedupe-test',
+          taskType: 'research_municipality',
+          agent: 'Nina',
+          attempt: 1,
+          input: {},
+          idempotencyKey: taskExecutionId,
+          callbackUrl: `http://127.0.0.1:${port}/api/task-outcomes`,
+        }),
+      }),
+    callbackFor: (id: string) =>
+      eventually(
+        `the callback for ${id}`,
+        () => callbacks.some((c) => c.taskExecutionId === id),
+        60_000,
+      ),
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+const reachedAgent = (id: string) => sim.calls.filter((c) => c.taskExecutionId === id);
+
 const AGENT_STEPS = { PAYOFF: 6, HOA_ACQUISITION: 4, MUNICIPAL_LIEN_SEARCH: 5 } as const;
 const ALL_STEPS = { PAYOFF: 6, HOA_ACQUISITION: 5, MUNICIPAL_LIEN_SEARCH: 5 } as const;
 
@@ -135,62 +182,27 @@ describe('failure paths through real n8n', () => {
 
 describe('n8n itself', () => {
   it('acknowledges a dispatch with 202 at once, and a repeated dispatch (same idempotency key) does not reach the agent again', async () => {
-    // A stand-in for our callback endpoint: this dispatch belongs to no workflow of ours.
-    const callbacks: { taskExecutionId: string; status: string }[] = [];
-    const receiver = http.createServer((req, res) => {
-      let raw = '';
-      req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
-      req.on('end', () => {
-        const { outcome } = JSON.parse(raw) as {
-          outcome: { taskExecutionId: string; status: string };
-        };
-        callbacks.push({ taskExecutionId: outcome.taskExecutionId, status: outcome.status });
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{"result":"applied"}');
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    const { port } = receiver.address() as { port: number };
-    const dispatch = (taskExecutionId: string) =>
-      fetch(n8n.webhookUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': taskExecutionId },
-        body: JSON.stringify({
-          taskExecutionId,
-          workflowId: randomUUID(),
-          temporalWorkflowId: 'workflow-dedupe-test',
-          taskType: 'research_municipality',
-          agent: 'Nina',
-          attempt: 1,
-          input: {},
-          idempotencyKey: taskExecutionId,
-          callbackUrl: `http://127.0.0.1:${port}/api/task-outcomes`,
-        }),
-      });
-    const reachedAgent = (id: string) => sim.calls.filter((c) => c.taskExecutionId === id);
+    const receiver = await startCallbackReceiver();
     try {
       const first = randomUUID();
-      expect((await dispatch(first)).status).toBe(202);
-      await eventually('the first callback', () =>
-        callbacks.some((c) => c.taskExecutionId === first),
-      );
+      expect((await receiver.dispatch(first)).status).toBe(202);
+      await receiver.callbackFor(first);
 
       // The same dispatch again (a retry after a lost answer), then another task behind it.
-      expect((await dispatch(first)).status).toBe(202);
+      expect((await receiver.dispatch(first)).status).toBe(202);
       const second = randomUUID();
-      expect((await dispatch(second)).status).toBe(202);
-      await eventually('the second callback', () =>
-        callbacks.some((c) => c.taskExecutionId === second),
-      );
+      expect((await receiver.dispatch(second)).status).toBe(202);
+      await receiver.callbackFor(second);
       await new Promise((r) => setTimeout(r, 1000)); // room for a wrongly repeated agent call
       expect(reachedAgent(first)).toHaveLength(1);
       expect(reachedAgent(second)).toHaveLength(1);
-      expect(callbacks.filter((c) => c.taskExecutionId === first)).toEqual([
+      expect(receiver.callbacks.filter((c) => c.taskExecutionId === first)).toEqual([
         { taskExecutionId: first, status: 'COMPLETED' },
       ]);
     } finally {
-      await new Promise((resolve) => receiver.close(resolve));
+      await receiver.close();
     }
-  }, 60_000);
+  }, 90_000);
 
   it('sends an outbound message through its channel connector once, and says why when it cannot', async () => {
     const url = communicationUrlBeside(n8n.webhookUrl);
@@ -333,4 +345,30 @@ describe('end to end through real n8n', () => {
     },
     120_000,
   );
+});
+
+// Last: it leaves n8n with a tiny dedupe history.
+describe('n8n with its dedupe history full', () => {
+  it('fails open: every dispatch still reaches the agent and calls back (repeats are no longer caught)', async () => {
+    await n8n.stop();
+    n8n = await startN8n({ ...n8nOptions, dedupeHistory: 2 }); // already holds more keys than 2
+    const receiver = await startCallbackReceiver();
+    try {
+      const ids: string[] = [randomUUID(), randomUUID(), randomUUID()];
+      for (const id of ids) expect((await receiver.dispatch(id)).status).toBe(202);
+      for (const id of ids) await receiver.callbackFor(id);
+      expect(ids.map((id) => reachedAgent(id).length)).toEqual([1, 1, 1]);
+      expect(
+        receiver.callbacks.filter((c) => ids.includes(c.taskExecutionId)).map((c) => c.status),
+      ).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED']);
+      expect((await receiver.dispatch(ids[0]!)).status).toBe(202);
+      await eventually(
+        'the repeat to reach the agent',
+        () => reachedAgent(ids[0]!).length === 2,
+        60_000,
+      );
+    } finally {
+      await receiver.close();
+    }
+  }, 120_000);
 });
