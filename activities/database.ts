@@ -88,6 +88,14 @@ async function audit(tx: Executor, a: AuditInput, workflowRowId: string): Promis
     .onConflictDoNothing();
 }
 
+/**
+ * A user ID the workflow holds, as NULL once that user is gone: a removed account must not
+ * make a write fail (and its activity retry forever) on the foreign key.
+ */
+function existingUser(id: string | undefined) {
+  return id ? sql<string | null>`(SELECT id FROM user_profiles WHERE id = ${id})` : undefined;
+}
+
 /** Inserts an internal message; true when this call inserted it (not a retry). */
 async function notify(tx: Executor, n: NotificationInput): Promise<boolean> {
   const inserted = await tx
@@ -115,7 +123,7 @@ async function notify(tx: Executor, n: NotificationInput): Promise<boolean> {
       communicationId: n.id,
       notificationKind: n.kind,
       recipientTeam: n.team,
-      recipientUserId: n.recipientUserId,
+      recipientUserId: existingUser(n.recipientUserId),
       slaLevel: n.slaLevel,
     })
     .onConflictDoNothing();
@@ -383,7 +391,7 @@ export function createDatabaseActivities(db: Database) {
       await db.transaction(async (tx) => {
         await tx
           .update(escalations)
-          .set({ assignedTo: input.assigneeId })
+          .set({ assignedTo: existingUser(input.assigneeId) })
           .where(and(eq(escalations.id, input.escalationId), eq(escalations.status, 'OPEN')));
         if (input.notification) await notify(tx, input.notification);
         await audit(tx, input.audit, input.workflowRowId);
@@ -527,10 +535,16 @@ export function createDatabaseActivities(db: Database) {
           )
           .returning({ type: communications.communicationType });
         if (changed[0]?.type === 'EMAIL' && input.providerMessageId) {
+          // message_id is unique: a connector that reuses an ID keeps it in the metadata only.
           await tx
             .update(emailMetadata)
             .set({ messageId: input.providerMessageId })
-            .where(eq(emailMetadata.communicationId, input.communicationId));
+            .where(
+              and(
+                eq(emailMetadata.communicationId, input.communicationId),
+                sql`NOT EXISTS (SELECT 1 FROM email_metadata o WHERE o.message_id = ${input.providerMessageId})`,
+              ),
+            );
         }
         await audit(tx, input.audit, input.workflowRowId);
       });

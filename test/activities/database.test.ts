@@ -9,6 +9,7 @@ import {
   emailMetadata,
   escalations,
   invoices,
+  messageMetadata,
   slaTracking,
   taskExecutions,
   workflows,
@@ -127,6 +128,7 @@ describe('database activities repeated with the same input write nothing twice',
       id: randomUUID(),
       kind: 'ESCALATION_REMINDER',
       at: T0 + 7200_000,
+      recipientUserId: randomUUID(), // an assignee whose account is gone: written as NULL
     };
     const remind: Parameters<typeof act.remindEscalation>[0] = {
       escalationId,
@@ -166,6 +168,11 @@ describe('database activities repeated with the same input write nothing twice',
       audit: audit('communication.sent'),
     };
     await twice(() => act.markCommunication(sent));
+    // A second message the connector gave the same ID: kept in its metadata only.
+    const again = { ...followUp, id: randomUUID(), number: 2, audit: audit('followup.queued') };
+    await twice(() => act.recordFollowUp(again));
+    const sameId = { ...sent, communicationId: again.id, audit: audit('communication.sent') };
+    await twice(() => act.markCommunication(sameId));
 
     const finish = {
       taskExecutionId: task.id,
@@ -235,9 +242,9 @@ describe('database activities repeated with the same input write nothing twice',
       task_executions: 1,
       sla_tracking: 1,
       escalations: 1,
-      communications: 4,
+      communications: 5,
       documents: 1,
-      audit_events: 14,
+      audit_events: 16,
       invoices: 1,
       cost_items: 2,
     });
@@ -268,10 +275,10 @@ describe('database activities repeated with the same input write nothing twice',
     expect(wf).toMatchObject({ status: 'COMPLETED', temporalWorkflowId: `workflow-${rowId}` });
     expect(
       (await t.db.select().from(communications).where(eq(communications.workflowId, rowId))).length,
-    ).toBe(4);
+    ).toBe(5);
     expect(
       (await t.db.select().from(auditEvents).where(eq(auditEvents.workflowId, rowId))).length,
-    ).toBe(14);
+    ).toBe(16);
     const [mail] = await t.db
       .select()
       .from(communications)
@@ -287,5 +294,20 @@ describe('database activities repeated with the same input write nothing twice',
       .from(emailMetadata)
       .where(eq(emailMetadata.communicationId, followUpId));
     expect(meta!.messageId).toBe('<m1@mail>');
+    const [second] = await t.db
+      .select()
+      .from(communications)
+      .where(eq(communications.id, again.id));
+    expect(second).toMatchObject({ status: 'SENT', metadata: { providerMessageId: '<m1@mail>' } });
+    const [secondMeta] = await t.db
+      .select()
+      .from(emailMetadata)
+      .where(eq(emailMetadata.communicationId, again.id));
+    expect(secondMeta!.messageId).toBeNull();
+    const [reminded] = await t.db
+      .select()
+      .from(messageMetadata)
+      .where(eq(messageMetadata.communicationId, reminder.id));
+    expect(reminded).toMatchObject({ recipientTeam: 'HIL', recipientUserId: null });
   });
 });
