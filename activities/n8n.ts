@@ -142,7 +142,7 @@ function safeJson(text: string): unknown {
 
 /** `.../webhook/rexera-task` -> `.../webhook/rexera-communication`. */
 export function communicationUrlBeside(webhookUrl: string): string {
-  return new URL('rexera-communication', webhookUrl).toString();
+  return new URL('rexera-communication', webhookUrl.replace(/\/+$/, '')).toString();
 }
 
 export type N8nActivities = ReturnType<typeof createN8nActivities>;

@@ -52,5 +52,6 @@ describe('the n8n definitions in n8n/', () => {
     expect(webhookPaths().sort()).toEqual(
       [DISPATCH_PATH, new URL(communicationUrlBeside(dispatch)).pathname].sort(),
     );
+    expect(communicationUrlBeside(`${dispatch}/`)).toBe(communicationUrlBeside(dispatch));
   });
 });

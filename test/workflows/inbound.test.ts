@@ -15,6 +15,7 @@ import {
 } from '../../workflows/business/messages.js';
 import type { businessWorkflow } from '../../workflows/business/workflow.js';
 import { startHarness, stopHarness, type Harness } from '../helpers/business.js';
+import { completeAll } from '../helpers/n8n-stand-in.js';
 import type { TestDatabase } from '../helpers/db.js';
 import { recordHistory } from '../helpers/temporal.js';
 import { eventually } from '../helpers/wait.js';
@@ -170,6 +171,34 @@ describe('waiting for the HOA documents (10-day SLA, follow-up every 48 h, at mo
     await handle.executeUpdate(documentReceivedUpdate, { args: [hoaDocs()] });
     expect((await handle.result()).status).toBe('COMPLETED');
     recordHistory('hoa-follow-ups-sent-and-failed', 'time-skipping', h.address, workflowId);
+  });
+
+  it('marks a follow-up FAILED without asking n8n when no earlier step found a contact address', async () => {
+    h.standIn.setScript((ctx) =>
+      ctx.dispatch.taskType === 'research_hoa_contact'
+        ? { status: 'COMPLETED', output: { hoa: 'Maple Grove HOA', phone: '+1-555-0100' } }
+        : completeAll(ctx),
+    );
+    try {
+      const { rowId, workflowId } = await h.start('HOA_ACQUISITION');
+      const task = await waitingTask(rowId);
+      await h.env!.sleep('49 hours');
+      const [followUp] = await eventually('the follow-up settled', async () => {
+        const rows = await t.db
+          .select()
+          .from(communications)
+          .where(eq(communications.taskExecutionId, task.id));
+        return rows[0] && rows[0].status !== 'QUEUED' ? rows : undefined;
+      });
+      expect(followUp).toMatchObject({ status: 'FAILED', recipient: null });
+      expect(String(followUp!.metadata.error)).toContain('No recipient');
+      expect(h.standIn.sends.filter((m) => m.workflowId === rowId)).toEqual([]);
+      await h.client.workflow
+        .getHandle<typeof businessWorkflow>(workflowId)
+        .executeUpdate(documentReceivedUpdate, { args: [hoaDocs()] });
+    } finally {
+      h.standIn.setScript(completeAll);
+    }
   });
 
   it('takes the documents by Signal too, once, however often they are sent', async () => {

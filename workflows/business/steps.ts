@@ -228,7 +228,8 @@ export async function waiting(run: Run, i: number, a: Attempt): Promise<StepResu
           kind,
         }),
       });
-      // Workflows that queued follow-ups before n8n sent them keep doing only that.
+      // Histories from before n8n sent follow-ups replay without the send; a running workflow
+      // of that code sends its next follow-up through n8n after the deploy.
       if (patched('follow-ups-sent-through-n8n')) {
         await sendFollowUp(run, a, followUp);
       }
@@ -257,19 +258,12 @@ async function sendFollowUp(
   a: Attempt,
   msg: { communicationId: string; channel: string; to?: string; subject: string; body: string },
 ): Promise<void> {
-  let result: { status: 'SENT'; providerMessageId: string } | { status: 'FAILED'; error: string };
-  try {
-    const sent = await channels.sendCommunication({
-      ...msg,
-      workflowId: run.rowId,
-      taskExecutionId: a.taskExecutionId,
-      idempotencyKey: msg.communicationId,
-    });
-    result = { status: 'SENT', providerMessageId: sent.providerMessageId };
-  } catch (err) {
-    if (isCancellation(err)) throw err;
-    result = { status: 'FAILED', error: errorMessage(err) };
-  }
+  const result = msg.to
+    ? await send(run, a, { ...msg, to: msg.to })
+    : ({
+        status: 'FAILED',
+        error: 'No recipient: no earlier step found a contact address.',
+      } as const);
   await db.markCommunication({
     communicationId: msg.communicationId,
     workflowRowId: run.rowId,
@@ -284,6 +278,26 @@ async function sendFollowUp(
         : { error: result.error, channel: msg.channel, to: msg.to },
     ),
   });
+}
+
+/** One outbound message through n8n: SENT with the provider's ID, or FAILED with why. */
+async function send(
+  run: Run,
+  a: Attempt,
+  msg: { communicationId: string; channel: string; to: string; subject: string; body: string },
+): Promise<{ status: 'SENT'; providerMessageId: string } | { status: 'FAILED'; error: string }> {
+  try {
+    const sent = await channels.sendCommunication({
+      ...msg,
+      workflowId: run.rowId,
+      taskExecutionId: a.taskExecutionId,
+      idempotencyKey: msg.communicationId,
+    });
+    return { status: 'SENT', providerMessageId: sent.providerMessageId };
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    return { status: 'FAILED', error: errorMessage(err) };
+  }
 }
 
 /** Waits for the agent's outcome; escalates when the SLA goes RED first. */

@@ -127,7 +127,8 @@ export function escalationsRouter(deps: ApiDeps): Router {
   router.post('/api/escalations/:id/assign', async (req, res) => {
     const claims = requireUser(res);
     const { id } = parseRequest(escalationParams, req.params, 'params');
-    const body = parseRequest(assignBody, req.body, 'body');
+    // No body at all means: the caller takes it.
+    const body = parseRequest(assignBody, req.body ?? {}, 'body');
     await requireInternal(deps, claims);
     const assigneeId = body.assigneeId ?? claims.sub;
     const [escalation, assignee] = await asCaller(deps.pool, claims, async (db) => [
