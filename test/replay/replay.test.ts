@@ -35,6 +35,7 @@ async function replay(bundle: WorkflowBundle, server: Server) {
 
 const EXPECTED = [
   'hoa-acquisition-completed.dev',
+  'hoa-follow-ups-queued-only.time-skipping', // recorded before n8n sent follow-ups
   'hoa-follow-ups-sent-and-failed.time-skipping',
   'lien-search-outcome-by-signal.dev',
   'lien-search-outcome-overtakes-dispatch.dev',
