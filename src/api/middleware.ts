@@ -12,6 +12,7 @@ const REJECTION_CODES: Record<string, AppErrorCode> = {
   EscalationNotOpen: 'CONFLICT',
   AlreadyResolved: 'CONFLICT',
   ActionNotAllowed: 'UNPROCESSABLE',
+  AlreadyAssigned: 'CONFLICT',
   UnexpectedDocument: 'UNPROCESSABLE',
 } satisfies Record<RejectionType, AppErrorCode>;
 

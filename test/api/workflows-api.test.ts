@@ -6,6 +6,7 @@ import { startHarness, stopHarness, type Harness } from '../helpers/business.js'
 import type { TestDatabase } from '../helpers/db.js';
 import { completeAll, realisticOutput, type Script } from '../helpers/n8n-stand-in.js';
 import { recordHistory } from '../helpers/temporal.js';
+import { insertHilUser } from '../helpers/fixtures.js';
 import { eventually } from '../helpers/wait.js';
 import { seedWorld } from '../helpers/world.js';
 
@@ -264,19 +265,28 @@ describe('HIL taking escalations', () => {
     expect(mine.assignedTo).toBe(world.people.hil);
     expect(await listed('assignedTo=unassigned')).toBeUndefined();
 
-    const handed = await assign(tokens.hil, { assigneeId: world.people.manager });
+    // Someone else on the HIL team cannot take it from its holder; a manager can reassign it,
+    // and its holder can hand it on.
+    const hil2 = await insertHilUser(t.db);
+    const taking = await assign(await tokenFor(hil2), {});
+    expect(taking.status).toBe(409);
+    expect(taking.body.error!.message).toContain(`held by ${world.people.hil}`);
+    const reassigned = await assign(tokens.manager, { assigneeId: hil2 });
+    expect(reassigned.body).toMatchObject({ result: 'applied' });
+    const handed = await assign(await tokenFor(hil2), { assigneeId: world.people.manager });
     expect(handed.body).toMatchObject({ result: 'applied' });
     await eventually('the escalation with the manager', () =>
       listed(`assignedTo=${world.people.manager}`),
     );
-    // Handed on by someone else: the manager gets a message saying so.
+    // Given it by someone else: hil2, then the manager, get a message saying so.
     const { rows: told } = await t.pool.query<{ recipient_user_id: string }>(
       `SELECT m.recipient_user_id FROM message_metadata m
          JOIN communications c ON c.id = m.communication_id
-        WHERE c.workflow_id = $1 AND m.notification_kind = 'ESCALATION_ASSIGNED'`,
+        WHERE c.workflow_id = $1 AND m.notification_kind = 'ESCALATION_ASSIGNED'
+        ORDER BY c.created_at`,
       [id],
     );
-    expect(told).toEqual([{ recipient_user_id: world.people.manager }]);
+    expect(told.map((r) => r.recipient_user_id)).toEqual([hil2, world.people.manager]);
     const audit = await call(`${api.url}/api/workflows/${id}/audit`, { token: tokens.hil });
     expect(
       (
@@ -290,7 +300,8 @@ describe('HIL taking escalations', () => {
         .map((e) => [e.actorId, e.eventData.assigneeId, e.eventData.previous]),
     ).toEqual([
       [world.people.hil, world.people.hil, null],
-      [world.people.hil, world.people.manager, world.people.hil],
+      [world.people.manager, hil2, world.people.hil],
+      [hil2, world.people.manager, hil2],
     ]);
 
     const resolved = await call(`${api.url}/api/escalations/${escalation.id}/resolve`, {

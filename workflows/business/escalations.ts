@@ -86,20 +86,23 @@ export async function escalated(run: Run, i: number): Promise<StepResult> {
     const woke = await condition(
       () =>
         esc.resolution !== undefined ||
-        esc.pendingAssignment !== undefined ||
+        (esc.pendingAssignments?.length ?? 0) > 0 ||
         outcomeFor(run, a) !== undefined ||
         docsArrived(),
       Math.max(0, nextReminder - Date.now()),
     );
-    if (esc.pendingAssignment) {
+    const next = esc.pendingAssignments?.[0];
+    if (next) {
       // Written even when a resolution came with it: the Update already said it was taken.
-      await assign(run, esc, esc.pendingAssignment);
+      await assign(run, esc, next);
+      esc.pendingAssignments!.shift();
       continue;
     }
     if (esc.resolution) return resolve(run, i, esc, esc.resolution);
     const outcome = takeOutcome(run, a);
     if (outcome?.status === 'COMPLETED' || docsArrived()) {
       // The work got done after all: the escalation no longer applies.
+      esc.closing = true;
       await closeEscalation(run, esc, 'CANCELLED', SYSTEM, {
         note: 'Superseded: the step went on without HIL.',
       });
@@ -170,7 +173,6 @@ async function assign(run: Run, esc: OpenEscalation, a: EscalationAssignment): P
     ),
   });
   esc.assignedTo = a.assigneeId;
-  if (esc.pendingAssignment === a) esc.pendingAssignment = undefined;
   publish(run);
 }
 

@@ -25,6 +25,7 @@ import {
 } from './messages.js';
 import { status } from './report.js';
 import { current, findAttempt, type Run } from './run.js';
+import type { OpenEscalation } from './state.js';
 
 // Message handlers only check and record; the main flow acts on what they recorded.
 
@@ -37,6 +38,7 @@ export type RejectionType =
   | 'EscalationNotOpen'
   | 'AlreadyResolved'
   | 'ActionNotAllowed'
+  | 'AlreadyAssigned'
   | 'UnexpectedDocument';
 
 function rejection(type: RejectionType, message: string): ApplicationFailure {
@@ -77,14 +79,14 @@ export function installHandlers(run: Run): void {
     (raw): AssignmentAnswer => {
       const a = escalationAssignmentSchema.parse(raw);
       const esc = run.state.escalation!;
-      if ((esc.pendingAssignment?.assigneeId ?? esc.assignedTo) === a.assigneeId) {
+      if (holderOf(esc) === a.assigneeId) {
         return {
           result: 'duplicate',
           escalationId: a.escalationId,
           message: 'Already assigned to this person.',
         };
       }
-      esc.pendingAssignment = a;
+      (esc.pendingAssignments ??= []).push(a);
       return {
         result: 'applied',
         escalationId: a.escalationId,
@@ -106,8 +108,9 @@ export function installHandlers(run: Run): void {
       log.warn('cancel request signal dropped', { error: parsed.error.message });
       return;
     }
-    // The first request names who cancelled; a repeat (a double click) changes nothing.
-    run.state.cancelRequest ??= parsed.data;
+    // The latest request names who cancelled. (Should the cancel after it have failed, the
+    // request stays: a later cancel from the Temporal UI is then recorded as theirs.)
+    run.state.cancelRequest = parsed.data;
   });
   setHandler(documentReceivedSignal, (raw) => {
     try {
@@ -178,16 +181,29 @@ export function validateOutcome(run: Run, raw: unknown): TaskOutcome {
   return outcome;
 }
 
+/** Who holds an escalation once the accepted assignments are written. */
+function holderOf(esc: OpenEscalation): string | undefined {
+  return esc.pendingAssignments?.at(-1)?.assigneeId ?? esc.assignedTo;
+}
+
 export function validateAssignment(run: Run, raw: unknown): EscalationAssignment {
   const parsed = escalationAssignmentSchema.safeParse(raw);
   if (!parsed.success)
     throw rejection('MalformedMessage', `Malformed assignment: ${describeIssues(parsed.error)}`);
   const a = parsed.data;
   const open = run.state.escalation;
-  if (!open || open.id !== a.escalationId || open.resolution) {
+  if (!open || open.id !== a.escalationId || open.resolution || open.closing) {
     throw rejection(
       'EscalationNotOpen',
       `Escalation ${a.escalationId} is not open in this workflow (resolved, or not this one's).`,
+    );
+  }
+  // Whoever holds it hands it on; nobody else takes it from them, but a manager.
+  const holder = holderOf(open);
+  if (holder && holder !== a.assigneeId && holder !== a.assignedBy && !a.override) {
+    throw rejection(
+      'AlreadyAssigned',
+      `Escalation ${a.escalationId} is held by ${holder}: only they or a manager can hand it on.`,
     );
   }
   return a;
@@ -214,7 +230,7 @@ export function validateResolution(run: Run, raw: unknown): EscalationResolution
       `Escalation ${r.escalationId} is already being resolved with ${open.resolution.action}.`,
     );
   }
-  if (!open || open.id !== r.escalationId) {
+  if (!open || open.id !== r.escalationId || open.closing) {
     throw rejection(
       'EscalationNotOpen',
       `Escalation ${r.escalationId} is not open in this workflow.`,

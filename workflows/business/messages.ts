@@ -96,6 +96,8 @@ export const escalationAssignmentSchema = z.strictObject({
   assigneeId: z.uuid(),
   /** Who assigned it (the same person when they take it themselves). */
   assignedBy: z.uuid(),
+  /** A manager reassigning an escalation someone else holds (others cannot). */
+  override: z.boolean().optional(),
   note: z.string().max(4000).optional(),
 });
 export type EscalationAssignment = z.infer<typeof escalationAssignmentSchema>;

@@ -81,8 +81,10 @@ export interface OpenEscalation {
   resolution?: EscalationResolution;
   /** Who works it (written to the row). */
   assignedTo?: string;
-  /** An assignment accepted by the Update and not yet written. */
-  pendingAssignment?: EscalationAssignment;
+  /** Being closed as superseded: no decision or assignment is taken any more. */
+  closing?: boolean;
+  /** Assignments accepted by the Update and not yet written, in the order they came. */
+  pendingAssignments?: EscalationAssignment[];
 }
 
 export interface ReceivedDocument extends DocumentReceived {

@@ -131,9 +131,10 @@ export function escalationsRouter(deps: ApiDeps): Router {
     const body = parseRequest(assignBody, req.body ?? {}, 'body');
     await requireInternal(deps, claims);
     const assigneeId = body.assigneeId ?? claims.sub;
-    const [escalation, assignee] = await asCaller(deps.pool, claims, async (db) => [
+    const [escalation, assignee, caller] = await asCaller(deps.pool, claims, async (db) => [
       (await db.select().from(escalations).where(eq(escalations.id, id)))[0],
       (await db.select().from(userProfiles).where(eq(userProfiles.id, assigneeId)))[0],
+      (await db.select().from(userProfiles).where(eq(userProfiles.id, claims.sub)))[0],
     ]);
     if (!escalation) throw new AppError('NOT_FOUND', `No escalation ${id}`);
     if (assignee?.userType !== 'HIL') {
@@ -145,7 +146,13 @@ export function escalationsRouter(deps: ApiDeps): Router {
     const answer = await assignEscalation(
       deps.temporal,
       businessWorkflowId(escalation.workflowId),
-      { escalationId: id, assigneeId, assignedBy: claims.sub, note: body.note },
+      {
+        escalationId: id,
+        assigneeId,
+        assignedBy: claims.sub,
+        override: caller?.role === 'MANAGER' || caller?.role === 'ADMIN',
+        note: body.note,
+      },
       { updateTimeoutMs: deps.updateTimeoutMs },
     );
     if (answer.result === 'closed') throw new AppError('CONFLICT', answer.message);
