@@ -186,7 +186,7 @@ export const ROUTES: RouteDoc[] = [
       200: 'applied or duplicate',
       403: 'Not HIL staff',
       404: 'No such escalation',
-      409: 'Not open',
+      409: 'Not open, or held by someone else (only they or a manager hand it on)',
       422: 'The assignee is not HIL staff',
       503: 'Temporal unavailable',
     },
