@@ -1,4 +1,3 @@
-import { ApplicationFailure } from '@temporalio/activity';
 import { z } from 'zod';
 
 /** n8n (or whatever sits at the webhook) refused the dispatch for good: a 4xx. */
@@ -57,7 +56,8 @@ export interface N8nDeps {
 
 /**
  * POSTs to an n8n webhook and returns its answer when it is a 2xx. A 4xx but 404 is a
- * refusal for good: a non-retryable failure of type `rejectedType`. n8n answers 404 while a
+ * refusal for good: it throws `Rejected`, a name the activity's retry policy lists as
+ * non-retryable. n8n answers 404 while a
  * webhook is not registered yet (starting, re-activating): that passes, so it throws a plain
  * error like a 5xx or a network error, and the activity retry policy tries again.
  */
@@ -65,7 +65,7 @@ async function postToN8n<T extends { idempotencyKey: string }>(
   url: string,
   payload: T,
   what: string,
-  rejectedType: string,
+  Rejected: new (message: string) => Error,
   timeoutMs: number,
 ): Promise<{ status: number; text: string }> {
   let res: Response;
@@ -81,11 +81,7 @@ async function postToN8n<T extends { idempotencyKey: string }>(
   }
   const text = await res.text().catch(() => '');
   if (res.status >= 400 && res.status < 500 && res.status !== 404) {
-    throw ApplicationFailure.create({
-      type: rejectedType,
-      nonRetryable: true,
-      message: `n8n refused ${what} with ${res.status}: ${text.slice(0, 500)}`,
-    });
+    throw new Rejected(`n8n refused ${what} with ${res.status}: ${text.slice(0, 500)}`);
   }
   if (!res.ok) throw new Error(`n8n answered ${res.status} for ${what}: ${text.slice(0, 500)}`);
   return { status: res.status, text };
@@ -93,6 +89,7 @@ async function postToN8n<T extends { idempotencyKey: string }>(
 
 export function createN8nActivities(deps: N8nDeps) {
   const timeoutMs = deps.timeoutMs ?? 10_000;
+  const communicationUrl = deps.communicationUrl ?? communicationUrlBeside(deps.webhookUrl);
   return {
     /** Hands one task execution to n8n, which acknowledges it (2xx) and reports back later. */
     async dispatchTask(request: DispatchRequest): Promise<{ status: number }> {
@@ -100,7 +97,7 @@ export function createN8nActivities(deps: N8nDeps) {
         deps.webhookUrl,
         { ...request, callbackUrl: deps.callbackUrl },
         `task ${request.taskExecutionId}`,
-        'DispatchRejectedError',
+        DispatchRejectedError,
         timeoutMs,
       );
       return { status };
@@ -113,10 +110,10 @@ export function createN8nActivities(deps: N8nDeps) {
     async sendCommunication(request: CommunicationRequest): Promise<{ providerMessageId: string }> {
       const what = `communication ${request.communicationId}`;
       const { text } = await postToN8n(
-        deps.communicationUrl ?? communicationUrlBeside(deps.webhookUrl),
+        communicationUrl,
         request,
         what,
-        'CommunicationRejectedError',
+        CommunicationRejectedError,
         timeoutMs,
       );
       const parsed = sentSchema.safeParse(safeJson(text));
