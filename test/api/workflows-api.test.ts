@@ -4,7 +4,12 @@ import type { businessWorkflow } from '../../workflows/business/workflow.js';
 import { call, signedHeaders, startTestApi, TEST_SECRETS, tokenFor } from '../helpers/api.js';
 import { startHarness, stopHarness, type Harness } from '../helpers/business.js';
 import type { TestDatabase } from '../helpers/db.js';
-import { completeAll, realisticOutput, type Script } from '../helpers/n8n-stand-in.js';
+import {
+  completeAll,
+  counterpartyAnswers,
+  realisticOutput,
+  type Script,
+} from '../helpers/n8n-stand-in.js';
 import { recordHistory } from '../helpers/temporal.js';
 import { insertHilUser } from '../helpers/fixtures.js';
 import { eventually } from '../helpers/wait.js';
@@ -20,14 +25,7 @@ const scripts = new Map<string, Script>();
 beforeAll(async () => {
   ({ t, h } = await startHarness({
     script: async (ctx) => {
-      if (ctx.dispatch.taskType === 'send_payoff_request') {
-        await ctx.sendDocument({
-          kind: 'PAYOFF_STATEMENT',
-          filename: 'statement.pdf',
-          storageUrl: 's3://b/statement.pdf',
-          source: 'LENDER',
-        });
-      }
+      await counterpartyAnswers(ctx);
       return (scripts.get(ctx.dispatch.workflowId) ?? completeAll)(ctx);
     },
   }));

@@ -42,6 +42,31 @@ export const completeAll: Script = ({ dispatch }) => ({
   output: realisticOutput(dispatch.taskType),
 });
 
+/** What the counterparty sends back when it is asked: the lender's statement, the HOA's documents. */
+export const COUNTERPARTY_DOCUMENTS: Record<string, Omit<DocumentReceived, 'documentId'>> = {
+  send_payoff_request: {
+    kind: 'PAYOFF_STATEMENT',
+    filename: 'payoff-statement.pdf',
+    storageUrl: 's3://docs/payoff-statement.pdf',
+    mimeType: 'application/pdf',
+    fileSizeBytes: 48213,
+    source: 'LENDER',
+  },
+  send_request: {
+    kind: 'HOA_DOCUMENTS',
+    filename: 'hoa-bundle.pdf',
+    storageUrl: 's3://docs/hoa-bundle.pdf',
+    mimeType: 'application/pdf',
+    source: 'HOA',
+  },
+};
+
+/** The counterparty answers while the request is being sent (documents may arrive early). */
+export async function counterpartyAnswers(ctx: ScriptContext): Promise<void> {
+  const doc = COUNTERPARTY_DOCUMENTS[ctx.dispatch.taskType];
+  if (doc) await ctx.sendDocument(doc);
+}
+
 /**
  * A scripted stand-in for n8n: an HTTP server that takes the worker's dispatches and
  * answers each through the real Update path, before acknowledging the dispatch (so that

@@ -24,7 +24,12 @@ import {
 } from '../helpers/business.js';
 import type { TestDatabase } from '../helpers/db.js';
 import { insertHilUser } from '../helpers/fixtures.js';
-import { completeAll, realisticOutput, type Script } from '../helpers/n8n-stand-in.js';
+import {
+  completeAll,
+  counterpartyAnswers,
+  realisticOutput,
+  type Script,
+} from '../helpers/n8n-stand-in.js';
 import { recordHistory } from '../helpers/temporal.js';
 import { eventually } from '../helpers/wait.js';
 
@@ -39,13 +44,7 @@ beforeAll(async () => {
   ({ t, h } = await startHarness({
     timeSkipping: true,
     script: (ctx) => {
-      if (ctx.dispatch.taskType === 'send_payoff_request') {
-        void ctx.sendDocument({
-          kind: 'PAYOFF_STATEMENT',
-          filename: 'statement.pdf',
-          storageUrl: 's3://x/statement.pdf',
-        });
-      }
+      void counterpartyAnswers(ctx);
       const custom =
         ctx.dispatch.taskType === 'identify_lender_contact'
           ? firstStep.get(ctx.dispatch.workflowId)

@@ -24,7 +24,7 @@ import {
   type Harness,
 } from '../helpers/business.js';
 import type { TestDatabase } from '../helpers/db.js';
-import { completeAll, realisticOutput } from '../helpers/n8n-stand-in.js';
+import { completeAll, counterpartyAnswers, realisticOutput } from '../helpers/n8n-stand-in.js';
 import { recordHistory } from '../helpers/temporal.js';
 
 let t: TestDatabase;
@@ -33,26 +33,7 @@ let h: Harness;
 beforeAll(async () => {
   ({ t, h } = await startHarness({
     script: async (ctx) => {
-      // The counterparty answers while the request is being sent (documents may arrive early).
-      if (ctx.dispatch.taskType === 'send_payoff_request') {
-        await ctx.sendDocument({
-          kind: 'PAYOFF_STATEMENT',
-          filename: 'payoff-statement.pdf',
-          storageUrl: 's3://docs/payoff-statement.pdf',
-          mimeType: 'application/pdf',
-          fileSizeBytes: 48213,
-          source: 'LENDER',
-        });
-      }
-      if (ctx.dispatch.taskType === 'send_request') {
-        await ctx.sendDocument({
-          kind: 'HOA_DOCUMENTS',
-          filename: 'hoa-bundle.pdf',
-          storageUrl: 's3://docs/hoa-bundle.pdf',
-          mimeType: 'application/pdf',
-          source: 'HOA',
-        });
-      }
+      await counterpartyAnswers(ctx);
       return completeAll(ctx);
     },
   }));
