@@ -5,7 +5,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  Worker,
+} from '@temporalio/worker';
+import type pg from 'pg';
+import type { N8nDeps } from '../activities/n8n.js';
 import { createActivities } from '../activities/index.js';
 import { createPool } from '../db/client.js';
 import { runMigrations } from '../db/migrate.js';
@@ -65,14 +73,18 @@ async function main() {
 
     const taskQueue = `bench-${randomUUID()}`;
     const nativeConnection = await NativeConnection.connect({ address: temporal.address });
-    const worker = await timed('worker create (bundles workflow code)', () =>
+    // Bundled once; every worker of the bench runs the same code.
+    const workflowBundle = await timed('workflow code bundle', () =>
+      bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }),
+    );
+    const newWorker = (queue: string, db: pg.Pool, n8n: N8nDeps) =>
       Worker.create({
         connection: nativeConnection,
-        taskQueue,
-        workflowsPath: WORKFLOWS_PATH,
-        activities: createActivities({ pool, n8n: UNUSED_N8N }),
-      }),
-    );
+        taskQueue: queue,
+        workflowBundle,
+        activities: createActivities({ pool: db, n8n }),
+      });
+    const worker = await timed('worker create', () => newWorker(taskQueue, pool, UNUSED_N8N));
     const connection = await Connection.connect({ address: temporal.address });
     const client = new Client({ connection });
     const samples: number[] = [];
@@ -120,15 +132,11 @@ async function main() {
       return completeAll(ctx);
     });
     const payoffQueue = `bench-payoff-${randomUUID()}`;
-    const payoffWorker = await Worker.create({
-      connection: nativeConnection,
-      taskQueue: payoffQueue,
-      workflowsPath: WORKFLOWS_PATH,
-      activities: createActivities({
-        pool: countingPool,
-        n8n: { webhookUrl: standIn.url, callbackUrl: 'http://127.0.0.1:3000/api/task-outcomes' },
-      }),
-    });
+    const standInN8n = {
+      webhookUrl: standIn.url,
+      callbackUrl: 'http://127.0.0.1:3000/api/task-outcomes',
+    };
+    const payoffWorker = await newWorker(payoffQueue, countingPool, standInN8n);
     const [org] = await db.insert(clients).values({ name: 'Bench client' }).returning();
     const runTimes: number[] = [];
     await payoffWorker.runUntil(async () => {
@@ -183,15 +191,7 @@ async function main() {
     );
     const token = await mintToken('bench-'.padEnd(40, 'x'), { sub: hil });
     const pushes: number[] = [];
-    const sseWorker = await Worker.create({
-      connection: nativeConnection,
-      taskQueue: payoffQueue,
-      workflowsPath: WORKFLOWS_PATH,
-      activities: createActivities({
-        pool: countingPool,
-        n8n: { webhookUrl: standIn.url, callbackUrl: 'http://127.0.0.1:3000/api/task-outcomes' },
-      }),
-    });
+    const sseWorker = await newWorker(payoffQueue, countingPool, standInN8n);
     await sseWorker.runUntil(async () => {
       for (let i = 0; i < 5; i++) {
         const [row] = await db
@@ -259,17 +259,9 @@ async function main() {
         hmacToleranceSeconds: 300,
         updateTimeoutMs: 5000,
       });
-      const n8nWorker = await Worker.create({
-        connection: nativeConnection,
-        taskQueue: payoffQueue,
-        workflowsPath: WORKFLOWS_PATH,
-        activities: createActivities({
-          pool,
-          n8n: {
-            webhookUrl: n8n.webhookUrl,
-            callbackUrl: `http://127.0.0.1:${n8nApiPort}/api/task-outcomes`,
-          },
-        }),
+      const n8nWorker = await newWorker(payoffQueue, pool, {
+        webhookUrl: n8n.webhookUrl,
+        callbackUrl: `http://127.0.0.1:${n8nApiPort}/api/task-outcomes`,
       });
       const ids: string[] = [];
       await n8nWorker.runUntil(async () => {
