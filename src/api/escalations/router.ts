@@ -8,6 +8,7 @@ import {
   userProfiles,
   workflows,
 } from '../../../db/schema/index.js';
+import type { Database } from '../../../db/client.js';
 import { asCaller, type JwtClaims } from '../../../db/session.js';
 import { CHANNELS, WORKFLOW_TYPES } from '../../../workflows/definitions/index.js';
 import { businessWorkflowId } from '../../../workflows/business/workflow.js';
@@ -50,15 +51,23 @@ export const assignBody = z.strictObject({
   note: z.string().max(4000).optional(),
 });
 
-/** 403 unless the caller is HIL staff, a manager or an admin (per their profile). */
-async function requireInternal(deps: ApiDeps, claims: JwtClaims) {
-  const internal = await asCaller(deps.pool, claims, async (db) => {
+/**
+ * Runs `fn` as the caller, in the same transaction as the check that they are HIL staff, a
+ * manager or an admin (per their profile): 403 otherwise, before anything else is read.
+ */
+function asInternal<T>(
+  deps: ApiDeps,
+  claims: JwtClaims,
+  fn: (db: Database) => Promise<T>,
+): Promise<T> {
+  return asCaller(deps.pool, claims, async (db) => {
     const { rows } = await db.execute<{ internal: boolean }>(
       sql`SELECT public.rls_is_internal() AS internal`,
     );
-    return rows[0]!.internal;
+    if (!rows[0]!.internal)
+      throw new AppError('FORBIDDEN', 'Only HIL staff and managers handle escalations');
+    return fn(db);
   });
-  if (!internal) throw new AppError('FORBIDDEN', 'Only HIL staff and managers handle escalations');
 }
 
 /** Rank of an SLA level for sorting: the worse, the sooner. */
@@ -71,8 +80,7 @@ export function escalationsRouter(deps: ApiDeps): Router {
   router.get('/api/escalations', async (req, res) => {
     const claims = requireUser(res);
     const q = parseRequest(escalationListQuery, req.query, 'query');
-    await requireInternal(deps, claims);
-    const items = await asCaller(deps.pool, claims, (db) =>
+    const items = await asInternal(deps, claims, (db) =>
       db
         .select({
           escalation: escalations,
@@ -109,8 +117,7 @@ export function escalationsRouter(deps: ApiDeps): Router {
     const claims = requireUser(res);
     const { id } = parseRequest(escalationParams, req.params, 'params');
     const body = parseRequest(resolveBody, req.body, 'body');
-    await requireInternal(deps, claims);
-    const [escalation] = await asCaller(deps.pool, claims, (db) =>
+    const [escalation] = await asInternal(deps, claims, (db) =>
       db.select().from(escalations).where(eq(escalations.id, id)),
     );
     if (!escalation) throw new AppError('NOT_FOUND', `No escalation ${id}`);
@@ -129,9 +136,8 @@ export function escalationsRouter(deps: ApiDeps): Router {
     const { id } = parseRequest(escalationParams, req.params, 'params');
     // No body at all means: the caller takes it.
     const body = parseRequest(assignBody, req.body ?? {}, 'body');
-    await requireInternal(deps, claims);
     const assigneeId = body.assigneeId ?? claims.sub;
-    const [escalation, assignee, caller] = await asCaller(deps.pool, claims, async (db) => [
+    const [escalation, assignee, caller] = await asInternal(deps, claims, async (db) => [
       (await db.select().from(escalations).where(eq(escalations.id, id)))[0],
       (await db.select().from(userProfiles).where(eq(userProfiles.id, assigneeId)))[0],
       (await db.select().from(userProfiles).where(eq(userProfiles.id, claims.sub)))[0],
