@@ -303,10 +303,17 @@ export function createDatabaseActivities(db: Database) {
       const key = { YELLOW: 'yellowAt', ORANGE: 'orangeAt', RED: 'redAt', BREACHED: 'breachedAt' }[
         input.level
       ];
+      // The threshold time (workflow time, the same on a retry) and the time it was really
+      // written (the database's clock): their difference is the alert's lateness.
+      const recorded = `${key.replace(/At$/, '')}RecordedAt`;
       await db.transaction(async (tx) => {
         await tx
           .update(slaTracking)
-          .set({ alertLevel: input.level, [key]: date(input.reachedAt) })
+          .set({
+            alertLevel: input.level,
+            [key]: date(input.reachedAt),
+            [recorded]: sql`clock_timestamp()`,
+          })
           .where(and(eq(slaTracking.id, input.slaId), sql`${column} IS NULL`));
         if (input.notification) await notify(tx, input.notification);
         await audit(tx, input.audit, input.workflowRowId);

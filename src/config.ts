@@ -75,8 +75,25 @@ export const configSchema = z.object({
   AGENT_SIMULATOR_PORT: port.default(5679),
   /** How long the simulated agents take to answer. */
   AGENT_SIMULATOR_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(300),
+  /**
+   * Workflows a worker keeps in memory between their tasks. Past this, the least recently
+   * used is evicted and replayed from its history when it next wakes: memory stays bounded
+   * however many workflows are open. The default fits a worker in a 2 GB container.
+   */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(500),
+  /** Workflow tasks a worker runs at once. */
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(1000).default(40),
+  /** Activities (dispatches to n8n, database writes that fell back from local) a worker runs at once. */
+  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).default(100),
+  /** Local activities (the step-boundary database writes) a worker runs at once. */
+  WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).default(100),
   /** How n8n reaches this API (the callback address sent with every dispatch). */
   API_PUBLIC_URL: z.string().url().default('http://127.0.0.1:3000'),
+  /**
+   * Multiplies every duration of new workflows' definitions (SLAs, backoffs, deadlines) to
+   * watch them in seconds: 1 in production (refused otherwise there); e.g. 0.01 for a demo.
+   */
+  WORKFLOW_TIME_SCALE: z.coerce.number().gt(0).max(1).default(1),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>> & {
@@ -93,7 +110,12 @@ export class ConfigError extends Error {
 
 /** Parses a set of environment variables; throws a ConfigError naming every bad variable. */
 export function parseConfig(env: Record<string, string | undefined>): Config {
-  const result = configSchema.safeParse(env);
+  const result = configSchema
+    .refine((c) => c.NODE_ENV !== 'production' || c.WORKFLOW_TIME_SCALE === 1, {
+      path: ['WORKFLOW_TIME_SCALE'],
+      message: 'must be 1 when NODE_ENV=production (SLAs and deadlines as defined)',
+    })
+    .safeParse(env);
   if (!result.success) {
     const problems = result.error.issues
       .map((i) => `  ${i.path.join('.')}: ${i.message}`)

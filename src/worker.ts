@@ -24,6 +24,25 @@ export interface WorkerSettings {
   callbackUrl: string;
   /** n8n's outbound-communication webhook (default: beside the task webhook). */
   n8nCommunicationUrl?: string;
+  /** Bounds of the worker (see the WORKER_* settings); SDK defaults where absent. */
+  limits?: WorkerLimits;
+}
+
+export interface WorkerLimits {
+  maxCachedWorkflows?: number;
+  maxConcurrentWorkflowTaskExecutions?: number;
+  maxConcurrentActivityTaskExecutions?: number;
+  maxConcurrentLocalActivityExecutions?: number;
+}
+
+/** The worker bounds from the configuration. */
+export function workerLimits(config: ReturnType<typeof getConfig>): WorkerLimits {
+  return {
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+    maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+    maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    maxConcurrentLocalActivityExecutions: config.WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES,
+  };
 }
 
 /** Where n8n reports task outcomes, under the API's public address. */
@@ -50,6 +69,7 @@ export async function createWorker(
         communicationUrl: settings.n8nCommunicationUrl,
       },
     }),
+    ...settings.limits,
     ...extra,
   });
   return {
@@ -79,6 +99,7 @@ async function main() {
     n8nWebhookUrl: config.N8N_WEBHOOK_URL,
     callbackUrl: taskOutcomeCallbackUrl(config.API_PUBLIC_URL),
     n8nCommunicationUrl: config.N8N_COMMUNICATION_WEBHOOK_URL,
+    limits: workerLimits(config),
   });
   // worker.run() handles SIGINT/SIGTERM itself: it drains, then resolves.
   log.info(

@@ -157,6 +157,14 @@ export const slaTracking = pgTable(
     orangeAt: tstz('orange_at'),
     redAt: tstz('red_at'),
     breachedAt: tstz('breached_at'),
+    /**
+     * When each level was really written (the database's clock), beside the threshold time
+     * it stands for (yellow_at, ...): their difference is how late the alert was.
+     */
+    yellowRecordedAt: tstz('yellow_recorded_at'),
+    orangeRecordedAt: tstz('orange_recorded_at'),
+    redRecordedAt: tstz('red_recorded_at'),
+    breachedRecordedAt: tstz('breached_recorded_at'),
     completedAt: tstz('completed_at'),
     ...timestamps,
   },

@@ -14,6 +14,8 @@ export interface ApiDeps {
   hmac: { secret: string; toleranceSeconds: number };
   taskQueue: string;
   updateTimeoutMs: number;
+  /** WORKFLOW_TIME_SCALE: passed to the workflows this API starts (absent: 1). */
+  timeScale?: number;
   log: (message: string) => void;
 }
 

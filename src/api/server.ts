@@ -20,6 +20,8 @@ export interface ApiSettings {
   n8nHmacSecret: string;
   hmacToleranceSeconds: number;
   updateTimeoutMs: number;
+  /** WORKFLOW_TIME_SCALE (default 1). */
+  timeScale?: number;
 }
 
 /** Starts the API; resolves once it listens. `close` stops it and what it holds. */
@@ -39,6 +41,7 @@ export async function startApi(settings: ApiSettings) {
     hmac: { secret: settings.n8nHmacSecret, toleranceSeconds: settings.hmacToleranceSeconds },
     taskQueue: settings.taskQueue,
     updateTimeoutMs: settings.updateTimeoutMs,
+    timeScale: settings.timeScale,
     health: createHealthService({ pool, temporal: connection }),
     hub,
     log: (m) => log.error(m),
@@ -81,6 +84,7 @@ async function main() {
     n8nHmacSecret: N8N_HMAC_SECRET,
     hmacToleranceSeconds: config.HMAC_TOLERANCE_SECONDS,
     updateTimeoutMs: config.UPDATE_TIMEOUT_MS,
+    timeScale: config.WORKFLOW_TIME_SCALE,
   }).catch((err: unknown) => {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new Error(`Port ${config.PORT} (API) is already in use; set PORT to another port.`);

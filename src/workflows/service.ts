@@ -46,7 +46,7 @@ export interface WorkflowServiceDeps {
 export async function startBusinessWorkflow(
   deps: WorkflowServiceDeps,
   workflowRowId: string,
-  opts: { maxHistoryEvents?: number } = {},
+  opts: { maxHistoryEvents?: number; timeScale?: number } = {},
 ): Promise<{ workflowId: string; runId: string }> {
   const [row] = await deps.db.select().from(workflows).where(eq(workflows.id, workflowRowId));
   if (!row) throw new Error(`No workflows row ${workflowRowId}`);
@@ -64,6 +64,10 @@ export async function startBusinessWorkflow(
         clientId: row.clientId,
         metadata: row.metadata,
         maxHistoryEvents: opts.maxHistoryEvents,
+        // Only when shrunk: production inputs stay as they were.
+        ...(opts.timeScale !== undefined && opts.timeScale !== 1
+          ? { timeScale: opts.timeScale }
+          : {}),
       },
     ],
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,

@@ -30,7 +30,7 @@ export interface Harness {
   /** Inserts a workflows row (as the API will) and starts its Temporal workflow. */
   start(
     type: WorkflowType,
-    opts?: { priority?: Priority; maxHistoryEvents?: number },
+    opts?: { priority?: Priority; maxHistoryEvents?: number; timeScale?: number },
   ): Promise<{ rowId: string; workflowId: string }>;
   close(): Promise<void>;
 }
@@ -119,6 +119,7 @@ export async function createHarness(
         .returning();
       const { workflowId } = await startBusinessWorkflow({ db: t.db, client, taskQueue }, row!.id, {
         maxHistoryEvents: startOpts.maxHistoryEvents,
+        timeScale: startOpts.timeScale,
       });
       return { rowId: row!.id, workflowId };
     },

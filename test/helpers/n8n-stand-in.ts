@@ -19,7 +19,7 @@ export type Reply =
   | { status: 'COMPLETED'; output: Record<string, unknown> }
   | { status: 'FAILED'; error: { message: string; retryable: boolean } }
   | { status: 'NEEDS_HUMAN'; reason: string }
-  /** Never answers (the SLA ladder runs). */
+  /** Never answers: the attempt is lost at its deadline (the SLA ladder runs meanwhile). */
   | { status: 'SILENT' }
   /** n8n itself answers the dispatch with this HTTP status and reports nothing. */
   | { status: 'HTTP'; code: number };

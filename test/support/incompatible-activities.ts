@@ -15,3 +15,4 @@ export const db = new Proxy(real, {
   },
 });
 export const n8n = real;
+export const channels = real;

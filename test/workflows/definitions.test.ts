@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
+  atTimeScale,
   backoffBefore,
   chooseAgent,
+  DEFAULT_OUTCOME_DEADLINE,
   DEFINITIONS,
   getDefinition,
   latestVersion,
+  outcomeDeadline,
   slaFor,
   totalSla,
   WORKFLOW_TYPES,
@@ -73,12 +76,64 @@ describe('workflow definitions', () => {
         .update(JSON.stringify(DEFINITIONS[type][version]))
         .digest('hex')
         .slice(0, 16);
-    // To change a definition, add version 2 beside version 1; never edit these.
-    expect({
-      PAYOFF_1: fingerprint('PAYOFF', 1),
-      HOA_ACQUISITION_1: fingerprint('HOA_ACQUISITION', 1),
-      MUNICIPAL_LIEN_SEARCH_1: fingerprint('MUNICIPAL_LIEN_SEARCH', 1),
-    }).toEqual(RELEASED);
+    // To change a definition, add a version beside the released ones; never edit these.
+    const now = Object.fromEntries(
+      WORKFLOW_TYPES.flatMap((type) =>
+        Object.keys(DEFINITIONS[type]).map((v) => [`${type}_${v}`, fingerprint(type, Number(v))]),
+      ),
+    );
+    expect(now).toEqual(RELEASED);
+  });
+
+  it('give every agent step of the latest versions an outcome deadline well inside its SLA', () => {
+    for (const type of WORKFLOW_TYPES) {
+      const latest = getDefinition(type, latestVersion(type));
+      expect(latest.version, type).toBe(2);
+      for (const step of latest.steps.filter((s) => s.agent)) {
+        expect(step.agent!.expectedDuration, `${type} ${step.taskType}`).toBeGreaterThan(0);
+        expect(step.agent!.outcomeMargin, `${type} ${step.taskType}`).toBeGreaterThan(0);
+        // A lost outcome, its retry and the backoff before it fit several times in the SLA at
+        // the tightest priority (URGENT halves it), so a lost callback never turns a step RED.
+        const lostAndRetried = outcomeDeadline(step) + backoffBefore(step, 2);
+        expect(lostAndRetried * 2, `${type} ${step.taskType}`).toBeLessThan(slaFor(step, 'URGENT'));
+      }
+      // Version 1 steps have none: dispatches made for them now get the default.
+      for (const step of getDefinition(type, 1).steps.filter((s) => s.agent)) {
+        expect(step.agent!.expectedDuration).toBeUndefined();
+        expect(outcomeDeadline(step)).toBe(DEFAULT_OUTCOME_DEADLINE);
+      }
+    }
+    const nina = getDefinition('PAYOFF', 2).steps[0]!;
+    expect(outcomeDeadline(nina)).toBe(30 * 60_000);
+  });
+
+  it('shrink every duration by the time scale, and nothing else', () => {
+    const v2 = getDefinition('PAYOFF', 2);
+    expect(atTimeScale(v2, 1)).toBe(v2);
+    const fast = atTimeScale(v2, 1 / 60);
+    expect(fast.escalationReminderEvery).toBe(v2.escalationReminderEvery / 60);
+    for (const [i, step] of fast.steps.entries()) {
+      const original = v2.steps[i]!;
+      expect(step.sla).toBe(Math.round(original.sla / 60));
+      expect(step.retry.initialBackoff).toBe(Math.round(original.retry.initialBackoff / 60));
+      expect(step.retry.maxBackoff).toBe(Math.round(original.retry.maxBackoff / 60));
+      expect(step.retry.maxAttempts).toBe(original.retry.maxAttempts);
+      expect(step.taskType).toBe(original.taskType);
+      if (original.awaits) {
+        expect(step.awaits!.followUpEvery).toBe(Math.round(original.awaits.followUpEvery / 60));
+        expect(step.awaits!.maxFollowUps).toBe(original.awaits.maxFollowUps);
+      }
+      if (original.agent) {
+        expect(outcomeDeadline(step)).toBe(Math.round(outcomeDeadline(original) / 60));
+        expect(step.agent!.defaultAgent).toBe(original.agent.defaultAgent);
+      }
+    }
+    // Version 1's default deadline shrinks too.
+    expect(outcomeDeadline(atTimeScale(getDefinition('PAYOFF', 1), 0.5).steps[0]!)).toBe(
+      DEFAULT_OUTCOME_DEADLINE / 2,
+    );
+    // The released definition itself is untouched.
+    expect(v2.steps[0]!.sla).toBe(4 * 3600_000);
   });
 
   it('choose the agent by the channel an earlier step found, unless HIL overrides it', () => {
@@ -119,6 +174,9 @@ describe('workflow definitions', () => {
 /** Fingerprints of the released versions, taken when each was released. */
 const RELEASED = {
   PAYOFF_1: 'e2f33557116e486b',
+  PAYOFF_2: '869091bb04461d54',
   HOA_ACQUISITION_1: 'f05b3a2a749294c6',
+  HOA_ACQUISITION_2: '29157b44e6fff2bf',
   MUNICIPAL_LIEN_SEARCH_1: '455f71f0a3e5f826',
+  MUNICIPAL_LIEN_SEARCH_2: '6f008c238415f12e',
 };

@@ -1,10 +1,18 @@
-import { proxyActivities } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  isCancellation,
+  log,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+} from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
+import type { DatabaseActivities } from '../../activities/database.js';
 
 // One proxy per timeout/retry profile.
 
-/** Database writes: quick, and retried for as long as it takes (an outage must not fail a workflow). */
-export const db = proxyActivities<Activities>({
+/** Database writes as normal activities: retried for as long as it takes (an outage must not fail a workflow). */
+const durable = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: {
     initialInterval: '1 second',
@@ -14,11 +22,54 @@ export const db = proxyActivities<Activities>({
 });
 
 /**
+ * Database writes as local activities: run by the worker inside the workflow task that asked
+ * for them, so a step boundary (finish one attempt, start the next, dispatch) costs no round
+ * trips to the server. Retried in the worker for 30 s at most: past that (a database outage)
+ * the same write goes out as a normal activity, which waits the outage out. Both are
+ * idempotent (IDs chosen by the workflow, ON CONFLICT DO NOTHING), so a write that did
+ * commit before its local attempt timed out is not made twice.
+ */
+const local = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  scheduleToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '200 milliseconds',
+    backoffCoefficient: 2,
+    maximumInterval: '5 seconds',
+  },
+});
+
+/** Histories from before local writes replay their normal activities. */
+const LOCAL_WRITES = 'local-database-writes';
+
+/** The database writes: local first, durable behind (see `local`). */
+export const db: DatabaseActivities = new Proxy({} as DatabaseActivities, {
+  get(_target, name: keyof DatabaseActivities) {
+    return async (input: never) => {
+      if (patched(LOCAL_WRITES)) {
+        try {
+          return await (local[name] as (i: never) => Promise<unknown>)(input);
+        } catch (err) {
+          if (isCancellation(err)) throw err;
+          log.warn('local database write failed; retrying it as a normal activity', {
+            activity: name,
+            error: err instanceof Error ? err.message : String(err),
+          });
+        }
+      }
+      return (durable[name] as (i: never) => Promise<unknown>)(input);
+    };
+  },
+});
+
+/**
  * Dispatch to n8n: 5xx and network errors retry with backoff for up to an hour;
- * a 4xx (DispatchRejectedError) fails at once.
+ * a 4xx (DispatchRejectedError) fails at once. A cancelled dispatch (its outcome came first
+ * and the run ends) is waited for until the server has it cancelled.
  */
 export const n8n = proxyActivities<Activities>({
   startToCloseTimeout: '20 seconds',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   scheduleToCloseTimeout: '1 hour',
   retry: {
     initialInterval: '2 seconds',

@@ -47,7 +47,10 @@ function rejection(type: RejectionType, message: string): ApplicationFailure {
 
 /** Installs every handler of the business workflow. */
 export function installHandlers(run: Run): void {
-  setHandler(taskOutcomeUpdate, (raw) => classifyOutcome(run, taskOutcomeSchema.parse(raw)), {
+  // Update handlers take the argument their validator accepted as it is: validators do not
+  // run on replay, so a handler that parsed again would turn a schema tightened since into a
+  // workflow task that fails on every replay.
+  setHandler(taskOutcomeUpdate, (outcome) => classifyOutcome(run, outcome), {
     validator: (raw) => void validateOutcome(run, raw),
   });
   setHandler(taskOutcomeSignal, (raw) => {
@@ -60,8 +63,7 @@ export function installHandlers(run: Run): void {
   });
   setHandler(
     resolveEscalationUpdate,
-    (raw): ResolutionAnswer => {
-      const r = escalationResolutionSchema.parse(raw);
+    (r): ResolutionAnswer => {
       if (run.state.resolvedEscalations[r.escalationId] || run.state.escalation?.resolution) {
         return {
           result: 'duplicate',
@@ -76,8 +78,7 @@ export function installHandlers(run: Run): void {
   );
   setHandler(
     assignEscalationUpdate,
-    (raw): AssignmentAnswer => {
-      const a = escalationAssignmentSchema.parse(raw);
+    (a): AssignmentAnswer => {
       const esc = run.state.escalation!;
       if (holderOf(esc) === a.assigneeId) {
         return {
@@ -95,13 +96,9 @@ export function installHandlers(run: Run): void {
     },
     { validator: (raw) => void validateAssignment(run, raw) },
   );
-  setHandler(
-    documentReceivedUpdate,
-    (raw) => receiveDocument(run, documentReceivedSchema.parse(raw)),
-    {
-      validator: (raw) => void validateDocument(run, raw),
-    },
-  );
+  setHandler(documentReceivedUpdate, (doc) => receiveDocument(run, doc), {
+    validator: (raw) => void validateDocument(run, raw),
+  });
   setHandler(cancelRequestedSignal, (raw) => {
     const parsed = cancelRequestSchema.safeParse(raw);
     if (!parsed.success) {

@@ -1,11 +1,18 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import { CHANNELS, INBOUND_KINDS } from '../definitions/index.js';
+import { storableJsonObject, storableText } from '../storable.js';
 
 // Messages the business workflow handles. The API imports these same constants and
 // schemas, so names and payload rules cannot drift between sender and receiver.
+//
+// These schemas are a replay contract: validators do not run on replay, and handlers take
+// the validated argument as it is, so tightening a rule here only refuses new messages.
+// Every string and JSON value must be one PostgreSQL can store (storable.ts): a message the
+// workflow accepts but cannot write would retry its activity forever.
 
-const jsonObject = z.record(z.string(), z.unknown());
+const jsonObject = storableJsonObject();
+const text = storableText;
 
 /** What n8n reports for one dispatched task execution. */
 export const taskOutcomeSchema = z.discriminatedUnion('status', [
@@ -20,16 +27,16 @@ export const taskOutcomeSchema = z.discriminatedUnion('status', [
     attempt: z.number().int().min(1),
     status: z.literal('FAILED'),
     error: z.strictObject({
-      message: z.string().min(1).max(4000),
+      message: text().min(1).max(4000),
       retryable: z.boolean(),
-      code: z.string().max(200).optional(),
+      code: text().max(200).optional(),
     }),
   }),
   z.strictObject({
     taskExecutionId: z.uuid(),
     attempt: z.number().int().min(1),
     status: z.literal('NEEDS_HUMAN'),
-    reason: z.string().min(1).max(4000),
+    reason: text().min(1).max(4000),
   }),
 ]);
 export type TaskOutcome = z.infer<typeof taskOutcomeSchema>;
@@ -54,9 +61,9 @@ export const escalationResolutionSchema = z.discriminatedUnion('action', [
     escalationId: z.uuid(),
     userId: z.uuid(),
     action: z.literal('RETRY'),
-    note: z.string().max(4000).optional(),
+    note: text().max(4000).optional(),
     /** Another agent for the new attempt. */
-    agent: z.string().min(1).max(100).optional(),
+    agent: text().min(1).max(100).optional(),
     /** Another channel for the new attempt. */
     channel: z.enum(CHANNELS).optional(),
   }),
@@ -64,7 +71,7 @@ export const escalationResolutionSchema = z.discriminatedUnion('action', [
     escalationId: z.uuid(),
     userId: z.uuid(),
     action: z.literal('COMPLETE'),
-    note: z.string().max(4000).optional(),
+    note: text().max(4000).optional(),
     /** The result, as the agent would have reported it. */
     output: jsonObject,
   }),
@@ -72,13 +79,13 @@ export const escalationResolutionSchema = z.discriminatedUnion('action', [
     escalationId: z.uuid(),
     userId: z.uuid(),
     action: z.literal('SKIP'),
-    note: z.string().min(1).max(4000),
+    note: text().min(1).max(4000),
   }),
   z.strictObject({
     escalationId: z.uuid(),
     userId: z.uuid(),
     action: z.literal('CANCEL_WORKFLOW'),
-    note: z.string().min(1).max(4000),
+    note: text().min(1).max(4000),
   }),
 ]);
 export type EscalationResolution = z.infer<typeof escalationResolutionSchema>;
@@ -98,7 +105,7 @@ export const escalationAssignmentSchema = z.strictObject({
   assignedBy: z.uuid(),
   /** A manager reassigning an escalation someone else holds (others cannot). */
   override: z.boolean().optional(),
-  note: z.string().max(4000).optional(),
+  note: text().max(4000).optional(),
 });
 export type EscalationAssignment = z.infer<typeof escalationAssignmentSchema>;
 
@@ -113,11 +120,11 @@ export const documentReceivedSchema = z.strictObject({
   /** Chosen by the sender and reused on a retry: it is the document row's ID. */
   documentId: z.uuid(),
   kind: z.enum(INBOUND_KINDS),
-  filename: z.string().min(1).max(500),
-  storageUrl: z.string().min(1).max(2000),
-  mimeType: z.string().max(200).optional(),
+  filename: text().min(1).max(500),
+  storageUrl: text().min(1).max(2000),
+  mimeType: text().max(200).optional(),
   fileSizeBytes: z.number().int().min(0).optional(),
-  source: z.string().max(100).optional(),
+  source: text().max(100).optional(),
   metadata: jsonObject.optional(),
 });
 export type DocumentReceived = z.infer<typeof documentReceivedSchema>;
@@ -131,7 +138,7 @@ export interface DocumentAnswer {
 /** Who cancels a workflow through the API, and why: signalled just before the Temporal cancel. */
 export const cancelRequestSchema = z.strictObject({
   userId: z.uuid(),
-  reason: z.string().trim().min(1).max(2000),
+  reason: text().trim().min(1).max(2000),
 });
 export type CancelRequest = z.infer<typeof cancelRequestSchema>;
 

@@ -30,6 +30,12 @@ export interface BusinessWorkflowInput {
   metadata: Record<string, unknown>;
   /** Continue-as-new after this many history events (default: when the server suggests it). */
   maxHistoryEvents?: number;
+  /**
+   * Multiplies every duration of the definition (SLAs, backoffs, follow-up and reminder
+   * intervals, outcome deadlines). Absent (1) in production; demos, benchmarks and the fault
+   * tests shrink time with it on the real servers (see atTimeScale).
+   */
+  timeScale?: number;
   /** Carried across continue-as-new; absent on the first run. */
   resume?: BusinessState;
 }
@@ -44,6 +50,12 @@ export interface Attempt {
   channel?: Channel;
   /** The HIL decision that created this attempt (agent or channel chosen by a person). */
   override?: { agent?: string; channel?: Channel; note?: string };
+  /**
+   * When n8n took the dispatch, plus the step's outcome deadline: with no outcome by then the
+   * attempt counts as lost (FAILED, retryable) and the retry policy runs. Absent for attempts
+   * dispatched by code from before the deadline existed.
+   */
+  outcomeDueAt?: number;
 }
 
 export interface SlaClock {

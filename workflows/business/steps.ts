@@ -1,5 +1,13 @@
-import { condition, isCancellation, log, patched, uuid4, workflowInfo } from '@temporalio/workflow';
-import { backoffBefore, chooseAgent } from '../definitions/index.js';
+import {
+  CancellationScope,
+  condition,
+  isCancellation,
+  log,
+  patched,
+  uuid4,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { backoffBefore, chooseAgent, outcomeDeadline } from '../definitions/index.js';
 import { channels, db, n8n } from './activities.js';
 import { escalate, escalated } from './escalations.js';
 import { invoiceOutputSchema } from './invoice.js';
@@ -131,17 +139,26 @@ export async function dispatch(run: Run, i: number, a: Attempt): Promise<StepRes
   a.phase = 'RUNNING';
   s.status = 'RUNNING';
   publish(run);
-  const sent = n8n.dispatchTask({
-    taskExecutionId: a.taskExecutionId,
-    workflowId: run.rowId,
-    temporalWorkflowId: workflowInfo().workflowId,
-    taskType: step.taskType,
-    agent,
-    channel,
-    attempt: a.attempt,
-    input: taskInput,
-    idempotencyKey: a.taskExecutionId,
-  });
+  // Its own scope: cancelled when the run ends while it still retries (settleDispatches).
+  const scope = new CancellationScope();
+  const sent = scope.run(() =>
+    n8n.dispatchTask({
+      taskExecutionId: a.taskExecutionId,
+      workflowId: run.rowId,
+      temporalWorkflowId: workflowInfo().workflowId,
+      taskType: step.taskType,
+      agent,
+      channel,
+      attempt: a.attempt,
+      input: taskInput,
+      idempotencyKey: a.taskExecutionId,
+    }),
+  );
+  run.dispatching.set(a.taskExecutionId, scope);
+  sent.then(
+    () => run.dispatching.delete(a.taskExecutionId),
+    () => run.dispatching.delete(a.taskExecutionId),
+  );
   if (patched('outcome-can-overtake-dispatch')) {
     // n8n may have done the work although its answer to the dispatch got lost (and the
     // activity retries): an outcome that arrives first ends the wait for the dispatch,
@@ -157,6 +174,16 @@ export async function dispatch(run: Run, i: number, a: Attempt): Promise<StepRes
     );
     await condition(() => settled || outcomeFor(run, a) !== undefined);
     if (settled && failure !== undefined) dispatchFailed(run, a, failure);
+    else if (
+      settled &&
+      outcomeFor(run, a) === undefined &&
+      // Histories from before the deadline replay without it (no timer in running()).
+      patched('outcome-deadline')
+    ) {
+      // n8n has the task: from now on the outcome has the step's deadline. A callback that
+      // never arrives (n8n crashed, the API was down past n8n's retries) costs one retry.
+      a.outcomeDueAt = Date.now() + outcomeDeadline(step);
+    }
   } else {
     try {
       await sent;
@@ -300,35 +327,67 @@ async function send(
   }
 }
 
-/** Waits for the agent's outcome; escalates when the SLA goes RED first. */
+/**
+ * Waits for the agent's outcome until the attempt's deadline; escalates when the SLA goes RED
+ * first. An outcome that comes with the deadline still counts.
+ */
 export async function running(run: Run, i: number, a: Attempt): Promise<StepResult> {
   const s = run.state.steps[i]!;
   const step = run.steps[i]!;
-  await condition(() => outcomeFor(run, a) !== undefined || s.slaRedPending);
+  const due = a.outcomeDueAt;
+  const arrived = () => outcomeFor(run, a) !== undefined || s.slaRedPending;
+  if (due === undefined) await condition(arrived);
+  else await condition(arrived, Math.max(1, due - Date.now()));
   const outcome = takeOutcome(run, a);
-  if (!outcome)
+  if (outcome) return applyOutcome(run, i, a, outcome);
+  if (s.slaRedPending)
     return escalate(
       run,
       i,
       'SLA_RED',
       `${step.title}: no result from ${a.agent} after 95% of the SLA.`,
     );
-  return applyOutcome(run, i, a, outcome);
+  return applyOutcome(run, i, a, lostOutcome(run, a, due!), SYSTEM);
 }
 
+/**
+ * The outcome recorded for an attempt whose own never came by its deadline: FAILED and
+ * retryable. Recorded as applied at once, so the real one, should it come late, is `stale`.
+ */
+function lostOutcome(run: Run, a: Attempt, due: number): TaskOutcome {
+  const lost: TaskOutcome = {
+    taskExecutionId: a.taskExecutionId,
+    attempt: a.attempt,
+    status: 'FAILED',
+    error: {
+      message: `No outcome from the agent (${a.agent ?? 'unknown'}) by its deadline, ${new Date(due).toISOString()}: the attempt is counted as lost.`,
+      retryable: true,
+      code: 'NO_OUTCOME',
+    },
+  };
+  run.state.appliedOutcomes[a.taskExecutionId] = JSON.stringify(lost);
+  log.warn('no outcome by the deadline; the attempt counts as lost', {
+    taskExecutionId: a.taskExecutionId,
+    attempt: a.attempt,
+  });
+  return lost;
+}
+
+/** Records an outcome (by default the agent's own) and decides: done, retry or escalate. */
 export async function applyOutcome(
   run: Run,
   i: number,
   a: Attempt,
   outcome: TaskOutcome,
+  reporter?: Actor,
 ): Promise<StepResult> {
   const step = run.steps[i]!;
   const s = run.state.steps[i]!;
-  const agentActor = {
+  const agentActor: Actor = reporter ?? {
     actorType: 'AGENT',
     actorId: a.agent ?? 'unknown',
     actorName: a.agent,
-  } as const;
+  };
   if (outcome.status === 'COMPLETED') {
     await finish(run, i, a, 'COMPLETED', outcome.output, agentActor);
     return 'done';

@@ -3,9 +3,11 @@ import {
   CancellationScope,
   condition,
   isCancellation,
+  log,
+  patched,
   workflowInfo,
 } from '@temporalio/workflow';
-import { getDefinition } from '../definitions/index.js';
+import { atTimeScale, getDefinition } from '../definitions/index.js';
 import { RexeraClientId, RexeraDueAt, RexeraWorkflowType } from '../search-attributes.js';
 import { updateVisibility } from '../visibility.js';
 import { db } from './activities.js';
@@ -17,6 +19,7 @@ import {
   errorMessage,
   maybeContinueAsNew,
   newState,
+  settleDispatches,
   SYSTEM,
   taskRow,
   unrecorded,
@@ -49,7 +52,9 @@ export async function businessWorkflow(
 ): Promise<BusinessWorkflowResult> {
   let definition: ReturnType<typeof getDefinition>;
   try {
-    definition = getDefinition(input.workflowType, input.definitionVersion);
+    const scale = input.timeScale ?? 1;
+    if (!(scale > 0 && scale <= 1)) throw new Error(`timeScale must be in (0, 1], not ${scale}`);
+    definition = atTimeScale(getDefinition(input.workflowType, input.definitionVersion), scale);
   } catch (err) {
     throw ApplicationFailure.nonRetryable(errorMessage(err), 'UnknownDefinitionError');
   }
@@ -62,6 +67,7 @@ export async function businessWorkflow(
     ladderBusy: 0,
     finished: false,
     published: {},
+    dispatching: new Map(),
   };
   installHandlers(run);
   const recorder = recordDocuments(run);
@@ -83,6 +89,7 @@ export async function businessWorkflow(
       if (s.status !== 'COMPLETED' && s.status !== 'SKIPPED') s.status = 'CANCELLED';
     }
     publish(run, final);
+    await settleDispatches(run);
     const withStatus = (status: string) =>
       run.steps.filter((_, i) => run.state.steps[i]!.status === status).map((s) => s.taskType);
     return {
@@ -156,10 +163,21 @@ export async function businessWorkflow(
  */
 function recordDocuments(run: Run): Promise<void> {
   return CancellationScope.nonCancellable(async () => {
+    // A document posted right after the start can come before initializeWorkflow has
+    // written the task rows it points at: wait for them (histories from before replay without).
+    const afterRows = patched('documents-after-initialize');
+    const ready = () => !afterRows || run.state.initialized;
     for (;;) {
-      await condition(() => run.finished || unrecorded(run).length > 0);
+      await condition(() => run.finished || (ready() && unrecorded(run).length > 0));
       const doc = unrecorded(run)[0];
       if (!doc) return;
+      if (!ready()) {
+        // Cancelled before its rows were written: there is no task row to attach it to.
+        log.warn('document not recorded: the workflow ended before it started', {
+          documentId: doc.documentId,
+        });
+        return;
+      }
       const waitingStep = run.steps.findIndex((s) => s.awaits?.kind === doc.kind);
       await db.recordDocument({
         id: doc.documentId,

@@ -1,4 +1,4 @@
-import { days, hours, RETRY, type WorkflowDefinition } from './types.js';
+import { days, hours, minutes, RETRY, withAgentTimes, type WorkflowDefinition } from './types.js';
 
 /** HOA document acquisition: find the HOA, ask for the documents, wait, analyse, check. */
 export const HOA_ACQUISITION_V1: WorkflowDefinition = {
@@ -63,3 +63,14 @@ export const HOA_ACQUISITION_V1: WorkflowDefinition = {
     },
   ],
 };
+
+/**
+ * Version 2: the same steps, and how long each agent takes to report (expected, margin): the
+ * per-attempt outcome deadline, after which a lost outcome costs one retry, not the workflow.
+ */
+export const HOA_ACQUISITION_V2: WorkflowDefinition = withAgentTimes(HOA_ACQUISITION_V1, 2, {
+  research_hoa_contact: [minutes(15), minutes(15)],
+  send_request: [minutes(45), minutes(15)],
+  analyze_hoa_docs: [minutes(20), minutes(10)],
+  quality_validation: [minutes(10), minutes(10)],
+});

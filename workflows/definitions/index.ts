@@ -1,7 +1,8 @@
-import { HOA_ACQUISITION_V1 } from './hoa-acquisition.js';
-import { MUNICIPAL_LIEN_SEARCH_V1 } from './municipal-lien-search.js';
-import { PAYOFF_V1 } from './payoff.js';
+import { HOA_ACQUISITION_V1, HOA_ACQUISITION_V2 } from './hoa-acquisition.js';
+import { MUNICIPAL_LIEN_SEARCH_V1, MUNICIPAL_LIEN_SEARCH_V2 } from './municipal-lien-search.js';
+import { PAYOFF_V1, PAYOFF_V2 } from './payoff.js';
 import {
+  DEFAULT_OUTCOME_DEADLINE,
   PRIORITY_SLA_FACTOR,
   type Channel,
   type Priority,
@@ -14,9 +15,9 @@ export * from './types.js';
 
 /** Every released version of every definition. Add versions; never edit a released one. */
 export const DEFINITIONS: Record<WorkflowType, Record<number, WorkflowDefinition>> = {
-  PAYOFF: { 1: PAYOFF_V1 },
-  HOA_ACQUISITION: { 1: HOA_ACQUISITION_V1 },
-  MUNICIPAL_LIEN_SEARCH: { 1: MUNICIPAL_LIEN_SEARCH_V1 },
+  PAYOFF: { 1: PAYOFF_V1, 2: PAYOFF_V2 },
+  HOA_ACQUISITION: { 1: HOA_ACQUISITION_V1, 2: HOA_ACQUISITION_V2 },
+  MUNICIPAL_LIEN_SEARCH: { 1: MUNICIPAL_LIEN_SEARCH_V1, 2: MUNICIPAL_LIEN_SEARCH_V2 },
 };
 
 /** The version new workflows start with. */
@@ -38,6 +39,43 @@ export function slaFor(step: StepDefinition, priority: Priority): number {
 /** The workflow's due date offset: the sum of its steps' SLAs at that priority. */
 export function totalSla(definition: WorkflowDefinition, priority: Priority): number {
   return definition.steps.reduce((sum, step) => sum + slaFor(step, priority), 0);
+}
+
+/** How long after n8n took an attempt its outcome may take before the attempt counts as lost. */
+export function outcomeDeadline(step: StepDefinition): number {
+  const agent = step.agent;
+  if (agent?.expectedDuration === undefined) return DEFAULT_OUTCOME_DEADLINE;
+  return agent.expectedDuration + (agent.outcomeMargin ?? 0);
+}
+
+/**
+ * The definition with every duration multiplied by `scale` (SLAs, retry backoffs, follow-up
+ * and reminder intervals, outcome deadlines). Production runs at 1; demos, benchmarks and the
+ * fault tests shrink time with it, on the real servers, without changing any behaviour.
+ */
+export function atTimeScale(definition: WorkflowDefinition, scale: number): WorkflowDefinition {
+  if (scale === 1) return definition;
+  const t = (ms: number) => Math.max(1, Math.round(ms * scale));
+  return {
+    ...definition,
+    escalationReminderEvery: t(definition.escalationReminderEvery),
+    steps: definition.steps.map((step) => ({
+      ...step,
+      sla: t(step.sla),
+      retry: {
+        ...step.retry,
+        initialBackoff: t(step.retry.initialBackoff),
+        maxBackoff: t(step.retry.maxBackoff),
+      },
+      awaits: step.awaits && { ...step.awaits, followUpEvery: t(step.awaits.followUpEvery) },
+      agent: step.agent && {
+        ...step.agent,
+        // Version 1 steps get the default deadline, shrunk like the rest.
+        expectedDuration: t(outcomeDeadline(step) - (step.agent.outcomeMargin ?? 0)),
+        outcomeMargin: step.agent.outcomeMargin ? t(step.agent.outcomeMargin) : 0,
+      },
+    })),
+  };
 }
 
 /** Wait before attempt `nextAttempt` (2, 3, ...) under the step's retry policy. */

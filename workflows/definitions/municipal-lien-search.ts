@@ -1,4 +1,4 @@
-import { hours, RETRY, type WorkflowDefinition } from './types.js';
+import { hours, minutes, RETRY, withAgentTimes, type WorkflowDefinition } from './types.js';
 
 /** Municipal lien search: find the portals, search them, extract, validate, bill. */
 export const MUNICIPAL_LIEN_SEARCH_V1: WorkflowDefinition = {
@@ -54,3 +54,19 @@ export const MUNICIPAL_LIEN_SEARCH_V1: WorkflowDefinition = {
     },
   ],
 };
+
+/**
+ * Version 2: the same steps, and how long each agent takes to report (expected, margin): the
+ * per-attempt outcome deadline, after which a lost outcome costs one retry, not the workflow.
+ */
+export const MUNICIPAL_LIEN_SEARCH_V2: WorkflowDefinition = withAgentTimes(
+  MUNICIPAL_LIEN_SEARCH_V1,
+  2,
+  {
+    research_municipality: [minutes(15), minutes(15)],
+    portal_access: [minutes(30), minutes(15)],
+    process_documents: [minutes(15), minutes(10)],
+    quality_validation: [minutes(10), minutes(10)],
+    generate_invoice: [minutes(5), minutes(5)],
+  },
+);

@@ -1,4 +1,4 @@
-import { days, hours, RETRY, type WorkflowDefinition } from './types.js';
+import { days, hours, minutes, RETRY, withAgentTimes, type WorkflowDefinition } from './types.js';
 
 /** Payoff request: find the lender's payoff desk, ask, read the statement, bill, record, tell. */
 export const PAYOFF_V1: WorkflowDefinition = {
@@ -73,3 +73,17 @@ export const PAYOFF_V1: WorkflowDefinition = {
     },
   ],
 };
+
+/**
+ * Version 2: the same steps, and how long each agent takes to report (expected, margin): the
+ * per-attempt outcome deadline, after which a lost outcome costs one retry, not the workflow.
+ */
+export const PAYOFF_V2: WorkflowDefinition = withAgentTimes(PAYOFF_V1, 2, {
+  identify_lender_contact: [minutes(15), minutes(15)],
+  // An IVR or a phone call to a lender's payoff desk can hold for a long time.
+  send_payoff_request: [minutes(45), minutes(15)],
+  extract_payoff_data: [minutes(10), minutes(10)],
+  generate_invoice: [minutes(5), minutes(5)],
+  update_crm_record: [minutes(5), minutes(5)],
+  notify_client: [minutes(5), minutes(5)],
+});

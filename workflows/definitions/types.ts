@@ -41,6 +41,15 @@ export interface AgentRule {
   channelFrom?: { taskType: string; field: string };
   /** Channel when the earlier output names none (or names one without an agent). */
   defaultChannel?: Channel;
+  /**
+   * How long the agent normally takes to report an outcome once n8n has the task; with
+   * outcomeMargin, the attempt's outcome deadline. An attempt with no outcome by then (n8n
+   * lost it, or its callback never arrived) is recorded FAILED, retryable, and the step's
+   * retry policy runs. Absent in version 1 definitions: DEFAULT_OUTCOME_DEADLINE applies.
+   */
+  expectedDuration?: Millis;
+  /** Added to expectedDuration before an attempt counts as lost. */
+  outcomeMargin?: Millis;
 }
 
 /** A durable wait for an inbound event, with follow-ups to the counterparty while waiting. */
@@ -77,6 +86,9 @@ export interface WorkflowDefinition {
   escalationReminderEvery: Millis;
 }
 
+/** The outcome deadline of agent steps whose definition predates expectedDuration (version 1). */
+export const DEFAULT_OUTCOME_DEADLINE: Millis = minutes(30);
+
 /** SLA multiplier by priority: urgent work gets half the time. */
 export const PRIORITY_SLA_FACTOR: Record<Priority, number> = {
   LOW: 1,
@@ -109,3 +121,29 @@ export const RETRY = {
     maxBackoff: minutes(15),
   },
 } satisfies Record<string, RetryPolicy>;
+
+/**
+ * The next version of a definition, with each agent step's expected duration and margin
+ * (`[expected, margin]` by taskType). Every agent step must be listed. The earlier version
+ * stays as it was: a copy is made.
+ */
+export function withAgentTimes(
+  previous: WorkflowDefinition,
+  version: number,
+  times: Record<string, [expected: Millis, margin: Millis]>,
+): WorkflowDefinition {
+  return {
+    ...previous,
+    version,
+    steps: previous.steps.map((step) => {
+      if (!step.agent) return { ...step };
+      const time = times[step.taskType];
+      if (!time)
+        throw new Error(`${previous.type} v${version}: no agent time for ${step.taskType}`);
+      return {
+        ...step,
+        agent: { ...step.agent, expectedDuration: time[0], outcomeMargin: time[1] },
+      };
+    }),
+  };
+}

@@ -79,6 +79,7 @@ export async function createWorkflow(
     await startBusinessWorkflow(
       { db: createDb(deps.pool), client: deps.temporal, taskQueue: deps.taskQueue },
       row.id,
+      { timeScale: deps.timeScale },
     );
   } catch (err) {
     if (created)
