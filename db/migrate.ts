@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
+import { APPLICATION_NAMES } from './client.js';
 import { runIfMain } from '../src/infra/main.js';
 
 export const MIGRATIONS_FOLDER = path.join(
@@ -14,7 +15,7 @@ const MIGRATION_LOCK = 728_374_001;
 
 /** Applies the committed drizzle-kit migrations; already-applied ones are skipped. */
 export async function runMigrations(connectionString: string): Promise<void> {
-  const client = new pg.Client({ connectionString });
+  const client = new pg.Client({ connectionString, application_name: APPLICATION_NAMES.migrate });
   await client.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);

@@ -94,6 +94,14 @@ export const configSchema = z.object({
    * watch them in seconds: 1 in production (refused otherwise there); e.g. 0.01 for a demo.
    */
   WORKFLOW_TIME_SCALE: z.coerce.number().gt(0).max(1).default(1),
+  /** How long the API waits for a PostgreSQL connection (new, or a free one of its pool). */
+  DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3_000),
+  /** The API's statement_timeout; it also stops waiting for a frozen server 1 s after it. */
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(5_000),
+  /** PostgreSQL ends an API session left idle inside a transaction for this long. */
+  DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
+  /** Every API request is answered within this: 503 with Retry-After when it is not done. */
+  API_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(300_000).default(15_000),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>> & {

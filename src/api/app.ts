@@ -7,11 +7,13 @@ import { eventsRouter } from './events/router.js';
 import { healthRouter } from './health/router.js';
 import type { HealthService } from './health/service.js';
 import { createMetrics } from './metrics.js';
-import { errorHandler, notFound, requireJson } from './middleware.js';
+import { errorHandler, notFound, requestDeadline, requireJson } from './middleware.js';
 import { openApiDocument } from './openapi.js';
 import { workflowsRouter } from './workflows/router.js';
 
 export const BODY_LIMIT = '256kb';
+/** API_REQUEST_TIMEOUT_MS's default: every request is answered within this. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 
 /** The Express app, without `listen` (the entrypoint and the tests each listen). */
 export function createApp(deps: ApiDeps & { health: HealthService; hub: EventHub }): Express {
@@ -19,6 +21,7 @@ export function createApp(deps: ApiDeps & { health: HealthService; hub: EventHub
   app.disable('x-powered-by');
   const metrics = createMetrics(deps.pool);
   app.use(metrics.observe);
+  app.use(requestDeadline(deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS));
   app.use(healthRouter(deps.health));
   app.get('/metrics', metrics.endpoint);
   const document = openApiDocument();

@@ -16,6 +16,8 @@ export interface ApiDeps {
   updateTimeoutMs: number;
   /** WORKFLOW_TIME_SCALE: passed to the workflows this API starts (absent: 1). */
   timeScale?: number;
+  /** API_REQUEST_TIMEOUT_MS: a request not answered by then gets a 503 (default 15 s). */
+  requestTimeoutMs?: number;
   log: (message: string) => void;
 }
 

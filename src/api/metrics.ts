@@ -26,12 +26,19 @@ export function createMetrics(pool: pg.Pool) {
     registers: [registry],
     async collect() {
       // Read as the API's own login (the owner): a metric is about all workflows.
-      const { rows } = await pool.query<{ level: string; n: number }>(
-        `SELECT coalesce(s.alert_level::text, 'GREEN') AS level, count(*)::int AS n
-         FROM escalations e
-         LEFT JOIN sla_tracking s ON s.workflow_id = e.workflow_id AND s.status = 'ACTIVE'
-         WHERE e.status = 'OPEN' GROUP BY 1`,
-      );
+      let rows: { level: string; n: number }[];
+      try {
+        ({ rows } = await pool.query<{ level: string; n: number }>(
+          `SELECT coalesce(s.alert_level::text, 'GREEN') AS level, count(*)::int AS n
+           FROM escalations e
+           LEFT JOIN sla_tracking s ON s.workflow_id = e.workflow_id AND s.status = 'ACTIVE'
+           WHERE e.status = 'OPEN' GROUP BY 1`,
+        ));
+      } catch {
+        // PostgreSQL is down: the other metrics are still served; this one is left out.
+        this.reset();
+        return;
+      }
       this.reset();
       for (const level of ['GREEN', 'YELLOW', 'ORANGE', 'RED', 'BREACHED']) {
         this.set({ sla_level: level }, rows.find((r) => r.level === level)?.n ?? 0);

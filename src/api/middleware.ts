@@ -1,7 +1,11 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import { isDatabaseUnavailable } from '../../db/client.js';
 import { MessageRejectedError, TemporalUnavailableError } from '../workflows/service.js';
 import type { RejectionType } from '../../workflows/business/handlers.js';
 import { AppError, type AppErrorCode } from './errors.js';
+
+/** Retry-After (seconds) of every 503: a dependency is down, try again in a moment. */
+export const RETRY_AFTER_SECONDS = 5;
 
 /** What each kind of refusal by a workflow's validator means over HTTP. */
 const REJECTION_CODES: Record<string, AppErrorCode> = {
@@ -35,7 +39,14 @@ export const notFound: RequestHandler = (req, _res, next) => {
 
 /** The one place where errors become HTTP answers: `{ error: { code, message, details } }`. */
 export function errorHandler(log: (msg: string) => void): ErrorRequestHandler {
-  return (err: unknown, _req, res, _next) => {
+  return (err: unknown, req, res, _next) => {
+    if (res.headersSent) {
+      // Answered already (the request's deadline passed): what the handler did next is moot.
+      if (!(err instanceof DeadlineExceededError) && !isHeadersSentError(err)) {
+        log(`after the answer to ${req.method} ${req.path}: ${describe(err)}`);
+      }
+      return;
+    }
     let appError: AppError;
     if (err instanceof AppError) {
       appError = err;
@@ -47,7 +58,16 @@ export function errorHandler(log: (msg: string) => void): ErrorRequestHandler {
       appError = new AppError(
         'DEPENDENCY_UNAVAILABLE',
         `Temporal is unavailable; retry later (${err.message})`,
+        { dependency: 'temporal' },
       );
+    } else if (isDatabaseUnavailable(err)) {
+      appError = new AppError(
+        'DEPENDENCY_UNAVAILABLE',
+        `PostgreSQL is unavailable; retry later (${describe(err)})`,
+        { dependency: 'postgres' },
+      );
+    } else if (err instanceof DeadlineExceededError) {
+      appError = deadlineError(err.ms);
     } else if (isBodyParserError(err)) {
       appError =
         err.type === 'entity.too.large'
@@ -57,9 +77,68 @@ export function errorHandler(log: (msg: string) => void): ErrorRequestHandler {
       log(`unhandled error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       appError = new AppError('INTERNAL', 'Internal error');
     }
-    res.status(STATUS[appError.code]).json({
-      error: { code: appError.code, message: appError.message, details: appError.details },
-    });
+    sendError(res, appError);
+  };
+}
+
+function sendError(res: Response, appError: AppError): void {
+  if (appError.code === 'DEPENDENCY_UNAVAILABLE')
+    res.set('Retry-After', String(RETRY_AFTER_SECONDS));
+  res.status(STATUS[appError.code]).json({
+    error: { code: appError.code, message: appError.message, details: appError.details },
+  });
+}
+
+/** The innermost message of an error chain (drizzle wraps the driver's error). */
+function describe(err: unknown): string {
+  let e: unknown = err;
+  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
+  return e instanceof Error ? e.message : String(e);
+}
+
+function isHeadersSentError(err: unknown): boolean {
+  return (err as { code?: unknown } | undefined)?.code === 'ERR_HTTP_HEADERS_SENT';
+}
+
+/** The request ran out of time (API_REQUEST_TIMEOUT_MS). */
+export class DeadlineExceededError extends Error {
+  constructor(readonly ms: number) {
+    super(`No answer within ${ms} ms`);
+    this.name = 'DeadlineExceededError';
+  }
+}
+
+function deadlineError(ms: number): AppError {
+  return new AppError(
+    'DEPENDENCY_UNAVAILABLE',
+    `No answer within ${ms} ms (a dependency is slow or down); retry later`,
+    { timeoutMs: ms },
+  );
+}
+
+/** The request's deadline signal (aborted once it has been answered 503 for taking too long). */
+export function deadlineOf(res: Response): AbortSignal | undefined {
+  return res.locals.deadline as AbortSignal | undefined;
+}
+
+/**
+ * Bounds every request: one not answered within `ms` gets a 503 with Retry-After, and its
+ * deadline signal (deadlineOf) aborts, so that the work still under way commits nothing. A
+ * stream that has started (server-sent events) is not cut.
+ */
+export function requestDeadline(ms: number): RequestHandler {
+  return (_req, res, next) => {
+    const controller = new AbortController();
+    res.locals.deadline = controller.signal;
+    const timer = setTimeout(() => {
+      if (res.headersSent) return;
+      controller.abort(new DeadlineExceededError(ms));
+      sendError(res, deadlineError(ms));
+    }, ms);
+    const clear = () => clearTimeout(timer);
+    res.once('finish', clear);
+    res.once('close', clear);
+    next();
   };
 }
 

@@ -32,6 +32,7 @@ const common = {
   401: 'Not signed in / bad signature',
   413: 'Body too large',
   415: 'Body is not JSON',
+  503: 'PostgreSQL or Temporal unavailable, or no answer within the request deadline: retry after Retry-After seconds',
 };
 
 /** Every route of the API. A test checks this list against the routes Express serves. */
@@ -68,7 +69,7 @@ export const ROUTES: RouteDoc[] = [
       201: 'Created and started',
       200: 'Same Idempotency-Key: the first result',
       403: 'Not your organisation',
-      503: 'Temporal unavailable; nothing was created',
+      503: 'Temporal or PostgreSQL unavailable; nothing was created: retry (same Idempotency-Key)',
     },
   },
   {
@@ -129,9 +130,10 @@ export const ROUTES: RouteDoc[] = [
       ...common,
       200: 'applied or duplicate',
       202: 'queued (no worker up)',
-      409: 'Workflow ended',
+      404: 'Unknown workflow (no such workflow, or it never started)',
+      409: 'Workflow ended (result closed)',
       422: 'This workflow does not wait for that kind',
-      503: 'Temporal unavailable',
+      503: 'Temporal or PostgreSQL unavailable: retry',
     },
   },
   {
@@ -144,10 +146,10 @@ export const ROUTES: RouteDoc[] = [
       ...common,
       200: 'applied or duplicate',
       202: 'queued (no worker up)',
-      404: 'Unknown task execution',
-      409: 'Stale (older attempt or finished task) or workflow ended',
+      404: 'Unknown workflow, or unknown task execution (details say which)',
+      409: 'Stale (older attempt or finished task), or workflow ended (result closed)',
       422: 'Output not acceptable',
-      503: 'Temporal unavailable: retry',
+      503: 'Temporal or PostgreSQL unavailable: retry',
     },
   },
   {
@@ -170,8 +172,9 @@ export const ROUTES: RouteDoc[] = [
       200: 'applied or duplicate',
       403: 'Not HIL staff',
       404: 'No such escalation',
-      409: 'Not open / already resolved otherwise',
+      409: 'Not open / already resolved otherwise, or its workflow has ended',
       422: 'Not allowed here',
+      503: 'Temporal unavailable',
     },
   },
   {
@@ -186,7 +189,7 @@ export const ROUTES: RouteDoc[] = [
       200: 'applied or duplicate',
       403: 'Not HIL staff',
       404: 'No such escalation',
-      409: 'Not open, or held by someone else (only they or a manager hand it on)',
+      409: 'Not open, held by someone else (only they or a manager hand it on), or its workflow has ended',
       422: 'The assignee is not HIL staff',
       503: 'Temporal unavailable',
     },

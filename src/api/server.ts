@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
-import { createPool } from '../../db/client.js';
+import { APPLICATION_NAMES, createPool } from '../../db/client.js';
 import { getConfig } from '../config.js';
 import { createLogger } from '../infra/log.js';
 import { runIfMain } from '../infra/main.js';
@@ -22,17 +22,40 @@ export interface ApiSettings {
   updateTimeoutMs: number;
   /** WORKFLOW_TIME_SCALE (default 1). */
   timeScale?: number;
+  /** DB_CONNECT_TIMEOUT_MS (default 3000). */
+  dbConnectTimeoutMs?: number;
+  /** DB_STATEMENT_TIMEOUT_MS (default 5000). */
+  dbStatementTimeoutMs?: number;
+  /** DB_IDLE_IN_TRANSACTION_TIMEOUT_MS (default 10000). */
+  dbIdleInTransactionTimeoutMs?: number;
+  /** API_REQUEST_TIMEOUT_MS (default 15000). */
+  requestTimeoutMs?: number;
 }
+
+/** The API's database bounds when its settings do not say (the config's defaults). */
+export const API_DB_DEFAULTS = {
+  connectTimeoutMs: 3_000,
+  statementTimeoutMs: 5_000,
+  idleInTransactionTimeoutMs: 10_000,
+};
 
 /** Starts the API; resolves once it listens. `close` stops it and what it holds. */
 export async function startApi(settings: ApiSettings) {
   const log = createLogger('api');
-  const pool = createPool(settings.databaseUrl);
+  const connectTimeoutMs = settings.dbConnectTimeoutMs ?? API_DB_DEFAULTS.connectTimeoutMs;
+  // Every wait on PostgreSQL is bounded: a down or frozen server is a quick 503, not a hang.
+  const pool = createPool(settings.databaseUrl, 10, {
+    applicationName: APPLICATION_NAMES.api,
+    connectionTimeoutMs: connectTimeoutMs,
+    statementTimeoutMs: settings.dbStatementTimeoutMs ?? API_DB_DEFAULTS.statementTimeoutMs,
+    idleInTransactionTimeoutMs:
+      settings.dbIdleInTransactionTimeoutMs ?? API_DB_DEFAULTS.idleInTransactionTimeoutMs,
+  });
   // Lazy: the API starts (and /health answers 503) even while Temporal is down.
   // No client-side retries: while Temporal is down the API answers 503 at once and the caller
   // (n8n, a person) retries; retry timers would also outlive a close.
   const connection = Connection.lazy({ address: settings.temporalAddress, interceptors: [] });
-  const hub = createEventHub(settings.databaseUrl, (m) => log.warn(m));
+  const hub = createEventHub(settings.databaseUrl, (m) => log.warn(m), { connectTimeoutMs });
   hub.start();
   const app = createApp({
     pool,
@@ -42,6 +65,7 @@ export async function startApi(settings: ApiSettings) {
     taskQueue: settings.taskQueue,
     updateTimeoutMs: settings.updateTimeoutMs,
     timeScale: settings.timeScale,
+    requestTimeoutMs: settings.requestTimeoutMs,
     health: createHealthService({ pool, temporal: connection }),
     hub,
     log: (m) => log.error(m),
@@ -85,6 +109,10 @@ async function main() {
     hmacToleranceSeconds: config.HMAC_TOLERANCE_SECONDS,
     updateTimeoutMs: config.UPDATE_TIMEOUT_MS,
     timeScale: config.WORKFLOW_TIME_SCALE,
+    dbConnectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+    dbStatementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+    dbIdleInTransactionTimeoutMs: config.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    requestTimeoutMs: config.API_REQUEST_TIMEOUT_MS,
   }).catch((err: unknown) => {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new Error(`Port ${config.PORT} (API) is already in use; set PORT to another port.`);

@@ -97,7 +97,12 @@ export class TemporalUnavailableError extends Error {
   }
 }
 
-type Closed = { result: 'closed'; message: string };
+/**
+ * The message found no running workflow. `workflow` says what Temporal knows: `ended` (it ran
+ * and has closed), `unknown` (no workflow with that ID: never started, or its history is past
+ * the namespace's retention; the `workflows` row tells which).
+ */
+export type Closed = { result: 'closed'; message: string; workflow: 'ended' | 'unknown' };
 type Queued = { result: 'queued'; message: string };
 
 /**
@@ -116,10 +121,6 @@ async function deliver<Ret, Arg>(
   updateTimeoutMs = 5_000,
 ): Promise<Ret | Closed | Queued> {
   const handle = client.workflow.getHandle(workflowId);
-  const closed: Closed = {
-    result: 'closed',
-    message: `Workflow ${workflowId} has ended (or does not exist); nothing was changed.`,
-  };
   try {
     return await client.connection.withDeadline(Date.now() + updateTimeoutMs, () =>
       handle.executeUpdate(update, { args: [arg] }),
@@ -130,7 +131,8 @@ async function deliver<Ret, Arg>(
       const type = cause instanceof ApplicationFailure ? (cause.type ?? 'Rejected') : 'Rejected';
       throw new MessageRejectedError(type, cause?.message ?? err.message);
     }
-    if (err instanceof WorkflowNotFoundError || isWorkflowClosed(err)) return closed;
+    const closed = closedAnswer(workflowId, err);
+    if (closed) return closed;
     if (isUnavailable(err)) throw new TemporalUnavailableError(String((err as Error).message));
     if (!signal || !isDeadlineExceeded(err)) throw err;
   }
@@ -139,7 +141,8 @@ async function deliver<Ret, Arg>(
       handle.signal(signal, arg),
     );
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError || isWorkflowClosed(err)) return closed;
+    const closed = closedAnswer(workflowId, err);
+    if (closed) return closed;
     if (isUnavailable(err) || isDeadlineExceeded(err)) {
       throw new TemporalUnavailableError(String((err as Error).message));
     }
@@ -238,22 +241,45 @@ export async function requestCancellation(
   client: Client,
   workflowId: string,
   request: CancelRequest,
+  opts: { timeoutMs?: number } = {},
 ): Promise<{ result: 'cancelling' } | Closed> {
   const handle = client.workflow.getHandle(workflowId);
   try {
-    await handle.signal(cancelRequestedSignal, request);
-    await handle.cancel();
+    await client.connection.withDeadline(Date.now() + (opts.timeoutMs ?? 5_000), async () => {
+      await handle.signal(cancelRequestedSignal, request);
+      await handle.cancel();
+    });
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError || isWorkflowClosed(err)) {
-      return { result: 'closed', message: `Workflow ${workflowId} has already ended.` };
-    }
+    const closed = closedAnswer(workflowId, err);
+    if (closed) return closed;
     throw new TemporalUnavailableError(String((err as Error).message));
   }
   return { result: 'cancelling' };
 }
 
+/** The `closed` answer when `err` says the workflow has ended or does not exist. */
+function closedAnswer(workflowId: string, err: unknown): Closed | undefined {
+  if (isWorkflowClosed(err)) {
+    return {
+      result: 'closed',
+      workflow: 'ended',
+      message: `Workflow ${workflowId} has ended; nothing was changed.`,
+    };
+  }
+  if (err instanceof WorkflowNotFoundError) {
+    return {
+      result: 'closed',
+      workflow: 'unknown',
+      message: `No workflow ${workflowId} (never started, or its history has expired); nothing was changed.`,
+    };
+  }
+  return undefined;
+}
+
 function isWorkflowClosed(err: unknown): boolean {
-  return /workflow execution already completed/i.test(String((err as Error)?.message ?? ''));
+  return /workflow execution already completed|aborted by closing workflow/i.test(
+    String((err as Error)?.message ?? ''),
+  );
 }
 
 function codes(err: unknown): unknown[] {
@@ -264,9 +290,26 @@ function codes(err: unknown): unknown[] {
   return out;
 }
 
-/** gRPC UNAVAILABLE (14): the server cannot be reached. */
+/**
+ * The server cannot take the message now, and the same message later may work: gRPC
+ * UNAVAILABLE (14: unreachable, or "workflow update was aborted" by the server),
+ * RESOURCE_EXHAUSTED (8: rate or in-flight limits), ABORTED (10), or FAILED_PRECONDITION (9)
+ * saying the workflow is not ready (its workflow task failed). A 503 for the caller, not a 500.
+ */
 function isUnavailable(err: unknown): boolean {
-  return codes(err).includes(14);
+  const found = codes(err);
+  if (found.includes(14) || found.includes(8) || found.includes(10)) return true;
+  return found.includes(9) && /not ready|workflow task failure/i.test(messages(err));
+}
+
+function messages(err: unknown): string {
+  const out: string[] = [];
+  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
+    const { details, message } = e as { details?: unknown; message?: unknown };
+    if (typeof details === 'string') out.push(details);
+    if (typeof message === 'string') out.push(message);
+  }
+  return out.join(' ');
 }
 
 function isDeadlineExceeded(err: unknown): boolean {

@@ -1,6 +1,7 @@
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
 import type { JwtClaims } from '../../../db/session.js';
+import { unstorable } from '../../../workflows/storable.js';
 import { AppError } from '../errors.js';
 
 /** The claims we rely on, as Supabase issues them; anything else is passed on untouched. */
@@ -33,6 +34,15 @@ export function createJwtVerifier(secret: string) {
       throw new AppError(
         'UNAUTHENTICATED',
         `Authorization: token claims ${claims.error.issues.map((i) => i.path.join('.')).join(', ')} are missing or invalid`,
+      );
+    }
+    // The claims go to PostgreSQL (request.jwt.claims, read as jsonb by RLS): a string it
+    // refuses (a NUL, a lone surrogate, in user_metadata say) would fail every query.
+    const bad = unstorable(claims.data);
+    if (bad) {
+      throw new AppError(
+        'UNAUTHENTICATED',
+        `Authorization: token claim ${bad.path.join('.')} ${bad.message}`,
       );
     }
     return claims.data;

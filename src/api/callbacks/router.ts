@@ -4,6 +4,7 @@ import { documentReceivedSchema, taskOutcomeSchema } from '../../../workflows/bu
 import { businessWorkflowId } from '../../../workflows/business/workflow.js';
 import { deliverDocument, deliverTaskOutcome } from '../../workflows/service.js';
 import { signedByN8n, type ApiDeps } from '../context.js';
+import { closedWorkflowError } from '../delivery.js';
 import { AppError, parseRequest } from '../errors.js';
 
 // What n8n reports: task outcomes and inbound documents. Signed with HMAC; delivered to
@@ -33,7 +34,8 @@ export function callbacksRouter(deps: ApiDeps): Router {
         updateTimeoutMs: deps.updateTimeoutMs,
       },
     );
-    if (answer.result === 'stale' || answer.result === 'closed') {
+    if (answer.result === 'closed') throw await closedWorkflowError(deps, body.workflowId, answer);
+    if (answer.result === 'stale') {
       throw new AppError('CONFLICT', answer.message, { result: answer.result });
     }
     res.status(STATUS[answer.result]).json(answer);
@@ -45,8 +47,7 @@ export function callbacksRouter(deps: ApiDeps): Router {
     const answer = await deliverDocument(deps.temporal, businessWorkflowId(id), document, {
       updateTimeoutMs: deps.updateTimeoutMs,
     });
-    if (answer.result === 'closed')
-      throw new AppError('CONFLICT', answer.message, { result: answer.result });
+    if (answer.result === 'closed') throw await closedWorkflowError(deps, id, answer);
     res.status(STATUS[answer.result]).json(answer);
   });
 

@@ -14,6 +14,7 @@ import { CHANNELS, WORKFLOW_TYPES } from '../../../workflows/definitions/index.j
 import { businessWorkflowId } from '../../../workflows/business/workflow.js';
 import { assignEscalation, resolveEscalation } from '../../workflows/service.js';
 import { requireUser, type ApiDeps } from '../context.js';
+import { closedWorkflowError } from '../delivery.js';
 import { AppError, parseRequest } from '../errors.js';
 
 // HIL staff: the open escalations, most urgent first, and their resolution.
@@ -127,7 +128,8 @@ export function escalationsRouter(deps: ApiDeps): Router {
       { ...body, escalationId: id, userId: claims.sub },
       { updateTimeoutMs: deps.updateTimeoutMs },
     );
-    if (answer.result === 'closed') throw new AppError('CONFLICT', answer.message);
+    if (answer.result === 'closed')
+      throw await closedWorkflowError(deps, escalation.workflowId, answer);
     res.json(answer);
   });
 
@@ -161,7 +163,8 @@ export function escalationsRouter(deps: ApiDeps): Router {
       },
       { updateTimeoutMs: deps.updateTimeoutMs },
     );
-    if (answer.result === 'closed') throw new AppError('CONFLICT', answer.message);
+    if (answer.result === 'closed')
+      throw await closedWorkflowError(deps, escalation.workflowId, answer);
     res.json(answer);
   });
 

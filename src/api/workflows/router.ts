@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { requireUser, type ApiDeps } from '../context.js';
 import { parseRequest } from '../errors.js';
+import { deadlineOf } from '../middleware.js';
 import {
   cancelWorkflowBody,
   createWorkflowBody,
@@ -17,7 +18,13 @@ export function workflowsRouter(deps: ApiDeps): Router {
     const claims = requireUser(res);
     const headers = parseRequest(idempotencyHeaders, req.headers, 'headers');
     const body = parseRequest(createWorkflowBody, req.body, 'body');
-    const result = await createWorkflow(deps, claims, body, headers['idempotency-key']);
+    const result = await createWorkflow(
+      deps,
+      claims,
+      body,
+      headers['idempotency-key'],
+      deadlineOf(res),
+    );
     res.status(result.created ? 201 : 200).json(result);
   });
 

@@ -1,6 +1,7 @@
 import { and, asc, count, desc, eq, exists, inArray, sql, type SQL } from 'drizzle-orm';
 import type { z } from 'zod';
-import { createDb } from '../../../db/client.js';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { createDb, isDatabaseUnavailable } from '../../../db/client.js';
 import {
   auditEvents,
   communications,
@@ -20,6 +21,7 @@ import {
   TemporalUnavailableError,
 } from '../../workflows/service.js';
 import type { ApiDeps } from '../context.js';
+import { closedWorkflowError } from '../delivery.js';
 import { AppError } from '../errors.js';
 import type { cancelWorkflowBody, createWorkflowBody, listWorkflowsQuery } from './schemas.js';
 
@@ -28,70 +30,138 @@ const sqlState = (err: unknown) =>
 
 /**
  * Creates the workflows row as the caller (RLS: clients only for their organisation) and
- * starts its Temporal workflow. The same Idempotency-Key again returns the first row. If
- * Temporal cannot start it, the row is removed again: nothing half-made stays behind.
+ * starts its Temporal workflow. The same Idempotency-Key again returns the first row (and
+ * starts its workflow if an earlier attempt could not). If the workflow surely did not start
+ * (Temporal or PostgreSQL down, or the request's deadline passed first), the new row is
+ * removed again: nothing half-made stays behind.
  */
 export async function createWorkflow(
   deps: ApiDeps,
   claims: JwtClaims,
   body: z.infer<typeof createWorkflowBody>,
   idempotencyKey: string | undefined,
+  signal?: AbortSignal,
 ) {
-  const { row, created } = await asCaller(deps.pool, claims, async (db) => {
-    const me = await db.execute<{ client_id: string | null; internal: boolean }>(
-      sql`SELECT public.rls_client_id() AS client_id, public.rls_is_internal() AS internal`,
-    );
-    const { client_id: ownClient, internal } = me.rows[0]!;
-    if (!internal && !ownClient)
-      throw new AppError('FORBIDDEN', 'Your account has no profile in this platform');
-    const clientId = body.clientId ?? ownClient;
-    if (!clientId) throw new AppError('VALIDATION_FAILED', 'body.clientId: required for HIL staff');
-    if (idempotencyKey) {
-      const [existing] = await db
-        .select()
-        .from(workflows)
-        .where(and(eq(workflows.clientId, clientId), eq(workflows.idempotencyKey, idempotencyKey)));
-      if (existing) return { row: existing, created: false };
-    }
-    try {
-      const [inserted] = await db
-        .insert(workflows)
-        .values({ ...body, clientId, createdBy: claims.sub, idempotencyKey })
-        .returning();
-      return { row: inserted!, created: true };
-    } catch (err) {
-      if (sqlState(err) === '42501')
-        throw new AppError('FORBIDDEN', 'You may create workflows only for your own organisation');
-      if (sqlState(err) === '23503')
-        throw new AppError(
-          'VALIDATION_FAILED',
-          'body.clientId or body.counterpartyId: no such organisation or counterparty',
-        );
-      if (sqlState(err) === '23505')
-        throw new AppError(
-          'CONFLICT',
-          'Idempotency-Key is being used by a concurrent request; retry',
-        );
-      throw err;
-    }
-  });
+  const { row, created } = await asCaller(
+    deps.pool,
+    claims,
+    async (db) => {
+      const me = await db.execute<{ client_id: string | null; internal: boolean }>(
+        sql`SELECT public.rls_client_id() AS client_id, public.rls_is_internal() AS internal`,
+      );
+      const { client_id: ownClient, internal } = me.rows[0]!;
+      if (!internal && !ownClient)
+        throw new AppError('FORBIDDEN', 'Your account has no profile in this platform');
+      const clientId = body.clientId ?? ownClient;
+      if (!clientId)
+        throw new AppError('VALIDATION_FAILED', 'body.clientId: required for HIL staff');
+      if (idempotencyKey) {
+        const [existing] = await db
+          .select()
+          .from(workflows)
+          .where(
+            and(eq(workflows.clientId, clientId), eq(workflows.idempotencyKey, idempotencyKey)),
+          );
+        if (existing) return { row: existing, created: false };
+      }
+      try {
+        const [inserted] = await db
+          .insert(workflows)
+          .values({ ...body, clientId, createdBy: claims.sub, idempotencyKey })
+          .returning();
+        return { row: inserted!, created: true };
+      } catch (err) {
+        if (sqlState(err) === '42501')
+          throw new AppError(
+            'FORBIDDEN',
+            'You may create workflows only for your own organisation',
+          );
+        if (sqlState(err) === '23503')
+          throw new AppError(
+            'VALIDATION_FAILED',
+            'body.clientId or body.counterpartyId: no such organisation or counterparty',
+          );
+        if (sqlState(err) === '23505')
+          throw new AppError(
+            'CONFLICT',
+            'Idempotency-Key is being used by a concurrent request; retry',
+          );
+        throw err;
+      }
+    },
+    { signal },
+  );
+  const workflowId = businessWorkflowId(row.id);
   try {
-    await startBusinessWorkflow(
-      { db: createDb(deps.pool), client: deps.temporal, taskQueue: deps.taskQueue },
-      row.id,
-      { timeScale: deps.timeScale },
+    // The caller was already answered 503: do not start what they were told did not happen.
+    signal?.throwIfAborted();
+    await deps.temporal.connection.withDeadline(Date.now() + deps.updateTimeoutMs, () =>
+      startBusinessWorkflow(
+        { db: createDb(deps.pool), client: deps.temporal, taskQueue: deps.taskQueue },
+        row.id,
+        { timeScale: deps.timeScale },
+      ),
     );
   } catch (err) {
-    if (created)
-      await deps.pool.query('DELETE FROM workflows WHERE id = $1 AND status = $2', [
-        row.id,
-        'PENDING',
-      ]);
+    // The same Idempotency-Key again after its workflow has ended: it did start, back then.
+    const started =
+      err instanceof WorkflowExecutionAlreadyStartedError
+        ? true
+        : isDeadlineExceeded(err)
+          ? await startedAfterAll(deps, workflowId)
+          : false;
+    if (started === true) return { workflow: row, temporalWorkflowId: workflowId, created };
+    if (created && started === false) await removeUnstartedRow(deps, row.id);
+    if (created && started === undefined) {
+      deps.log(
+        `workflow ${row.id}: Temporal did not say in time whether it started; the row is kept (a retry with the same Idempotency-Key completes it)`,
+      );
+    }
+    if (isDatabaseUnavailable(err) || signal?.aborted) throw err;
     throw new TemporalUnavailableError(
       `could not start the workflow: ${String((err as Error).message)}`,
     );
   }
-  return { workflow: row, temporalWorkflowId: businessWorkflowId(row.id), created };
+  return { workflow: row, temporalWorkflowId: workflowId, created };
+}
+
+/** After a start that timed out: whether the workflow exists (undefined: cannot tell). */
+async function startedAfterAll(deps: ApiDeps, workflowId: string): Promise<boolean | undefined> {
+  try {
+    await deps.temporal.connection.withDeadline(Date.now() + 2_000, () =>
+      deps.temporal.workflow.getHandle(workflowId).describe(),
+    );
+    return true;
+  } catch (err) {
+    return err instanceof WorkflowNotFoundError ? false : undefined;
+  }
+}
+
+/**
+ * Deletes a new row whose workflow did not start. PostgreSQL may be down just then (that
+ * may be why it did not start): then it is retried in the background for about two minutes.
+ */
+async function removeUnstartedRow(deps: ApiDeps, rowId: string, attempt = 1): Promise<void> {
+  try {
+    await deps.pool.query('DELETE FROM workflows WHERE id = $1 AND status = $2', [
+      rowId,
+      'PENDING',
+    ]);
+  } catch (err) {
+    if (attempt >= 8) {
+      deps.log(`workflow ${rowId}: could not remove the unstarted row: ${String(err)}`);
+      return;
+    }
+    setTimeout(() => void removeUnstartedRow(deps, rowId, attempt + 1), 500 * 2 ** attempt).unref();
+  }
+}
+
+function isDeadlineExceeded(err: unknown): boolean {
+  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
+    if ((e as { code?: unknown }).code === 4) return true;
+    if (/deadline/i.test(String((e as Error).message ?? ''))) return true;
+  }
+  return false;
 }
 
 export async function listWorkflows(
@@ -224,11 +294,13 @@ export async function cancelWorkflow(
   if (['COMPLETED', 'FAILED', 'CANCELLED'].includes(workflow.status)) {
     throw new AppError('CONFLICT', `Workflow ${id} is already ${workflow.status}`);
   }
-  const answer = await requestCancellation(deps.temporal, businessWorkflowId(id), {
-    userId: claims.sub,
-    reason: body.reason,
-  });
-  if (answer.result === 'closed') throw new AppError('CONFLICT', answer.message);
+  const answer = await requestCancellation(
+    deps.temporal,
+    businessWorkflowId(id),
+    { userId: claims.sub, reason: body.reason },
+    { timeoutMs: deps.updateTimeoutMs },
+  );
+  if (answer.result === 'closed') throw await closedWorkflowError(deps, id, answer);
   deps.log(`workflow ${id} cancel requested by ${claims.sub}: ${body.reason}`);
   return {
     workflowId: id,
