@@ -159,7 +159,13 @@ function taskRow(t: NewTaskExecution) {
   };
 }
 
-export function createDatabaseActivities(db: Database) {
+/** What the database activities report to the worker's metrics (none in tests). */
+export interface DatabaseObservers {
+  /** An SLA level was written this long (ms) after the threshold instant it stands for. */
+  slaAlertLateness?: (level: 'YELLOW' | 'ORANGE' | 'RED' | 'BREACHED', ms: number) => void;
+}
+
+export function createDatabaseActivities(db: Database, observers: DatabaseObservers = {}) {
   return {
     /** Claims the workflow row for this Temporal workflow and bulk-creates the PENDING tasks. */
     async initializeWorkflow(input: {
@@ -306,18 +312,24 @@ export function createDatabaseActivities(db: Database) {
       // The threshold time (workflow time, the same on a retry) and the time it was really
       // written (the database's clock): their difference is the alert's lateness.
       const recorded = `${key.replace(/At$/, '')}RecordedAt`;
-      await db.transaction(async (tx) => {
-        await tx
+      const written = await db.transaction(async (tx) => {
+        const rows = await tx
           .update(slaTracking)
           .set({
             alertLevel: input.level,
             [key]: date(input.reachedAt),
             [recorded]: sql`clock_timestamp()`,
           })
-          .where(and(eq(slaTracking.id, input.slaId), sql`${column} IS NULL`));
+          .where(and(eq(slaTracking.id, input.slaId), sql`${column} IS NULL`))
+          .returning({ latenessMs: sql<number>`extract(epoch FROM clock_timestamp()) * 1000` });
         if (input.notification) await notify(tx, input.notification);
         await audit(tx, input.audit, input.workflowRowId);
+        return rows[0];
       });
+      // Observed once, by the write that recorded the level (not by a retry).
+      if (written) {
+        observers.slaAlertLateness?.(input.level, Number(written.latenessMs) - input.reachedAt);
+      }
     },
 
     /** Opens an escalation, tells the HIL team, and marks the workflow BLOCKED. */

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { createDb } from '../db/client.js';
-import { createDatabaseActivities } from './database.js';
+import { createDatabaseActivities, type DatabaseObservers } from './database.js';
 import { createN8nActivities, type N8nDeps } from './n8n.js';
 
 /** What the activities need from the worker process. */
@@ -8,6 +8,8 @@ export interface ActivityDeps {
   /** Pool of the business database (Postgres). */
   pool: pg.Pool;
   n8n: N8nDeps;
+  /** Where activities report what the worker's metrics show (optional). */
+  observers?: DatabaseObservers;
 }
 
 /**
@@ -16,7 +18,7 @@ export interface ActivityDeps {
  */
 export function createActivities(deps: ActivityDeps) {
   return {
-    ...createDatabaseActivities(createDb(deps.pool)),
+    ...createDatabaseActivities(createDb(deps.pool), deps.observers),
     ...createN8nActivities(deps.n8n),
   };
 }

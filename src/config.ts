@@ -81,6 +81,8 @@ export const configSchema = z.object({
    * however many workflows are open. The default fits a worker in a 2 GB container.
    */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(500),
+  /** Where the worker serves Prometheus metrics (the SDK's and ours, on HOST); unset: none. */
+  WORKER_METRICS_PORT: port.optional(),
   /** Workflow tasks a worker runs at once. */
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(1000).default(40),
   /** Activities (dispatches to n8n, database writes that fell back from local) a worker runs at once. */

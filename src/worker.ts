@@ -6,6 +6,7 @@ import {
   Worker,
   type WorkerOptions,
 } from '@temporalio/worker';
+import type { DatabaseObservers } from '../activities/database.js';
 import { createActivities } from '../activities/index.js';
 import { createPool } from '../db/client.js';
 import { getConfig } from './config.js';
@@ -45,6 +46,20 @@ export function workerLimits(config: ReturnType<typeof getConfig>): WorkerLimits
   };
 }
 
+/**
+ * The worker's own metrics, through the Temporal runtime's meter (exported with the SDK's
+ * metrics when WORKER_METRICS_PORT is set; nowhere otherwise).
+ */
+function workerObservers(): DatabaseObservers {
+  const lateness = Runtime.instance().metricMeter.createHistogram(
+    'rexera_sla_alert_lateness',
+    'float',
+    'ms',
+    'How long after its threshold instant an SLA level was written, by level',
+  );
+  return { slaAlertLateness: (level, ms) => lateness.record(Math.max(0, ms), { level }) };
+}
+
 /** Where n8n reports task outcomes, under the API's public address. */
 export const taskOutcomeCallbackUrl = (apiPublicUrl: string) =>
   new URL('/api/task-outcomes', apiPublicUrl).toString();
@@ -68,6 +83,7 @@ export async function createWorker(
         callbackUrl: settings.callbackUrl,
         communicationUrl: settings.n8nCommunicationUrl,
       },
+      observers: workerObservers(),
     }),
     ...settings.limits,
     ...extra,
@@ -85,7 +101,20 @@ async function main() {
   const config = getConfig();
   const log = createLogger('worker');
   // The SDK's INFO level prints the whole workflow bundle report; keep it for LOG_LEVEL=debug.
-  Runtime.install({ logger: new DefaultLogger(config.LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN') });
+  Runtime.install({
+    logger: new DefaultLogger(config.LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN'),
+    // The SDK's own metrics (workflow task latency, cache size, slots, ...) and ours, on one
+    // Prometheus endpoint.
+    ...(config.WORKER_METRICS_PORT
+      ? {
+          telemetryOptions: {
+            metrics: {
+              prometheus: { bindAddress: `${config.HOST}:${config.WORKER_METRICS_PORT}` },
+            },
+          },
+        }
+      : {}),
+  });
   if (!config.DATABASE_URL || !config.TEMPORAL_ADDRESS || !config.N8N_WEBHOOK_URL) {
     throw new Error(
       'DATABASE_URL, TEMPORAL_ADDRESS and N8N_WEBHOOK_URL must be set (`npm start` sets them all).',
