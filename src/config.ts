@@ -71,6 +71,13 @@ export const configSchema = z.object({
   HMAC_TOLERANCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
   /** How long the API waits for a worker to answer an Update before falling back. */
   UPDATE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  /**
+   * How long n8n keeps retrying a task-outcome callback that failed for a reason that may
+   * pass (API unreachable, 5xx such as 503 when Temporal is down, 408, 429), in seconds.
+   */
+  N8N_CALLBACK_RETRY_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600),
+  /** How long the embedded n8n, told to stop, lets its running executions finish (seconds). */
+  N8N_GRACEFUL_SHUTDOWN_TIMEOUT: z.coerce.number().int().min(1).max(3_600).default(30),
   /** Port of the agent simulator (the stand-in for the AI agents in local runs). */
   AGENT_SIMULATOR_PORT: port.default(5679),
   /** How long the simulated agents take to answer. */

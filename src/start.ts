@@ -5,7 +5,7 @@ import { createLogger } from './infra/log.js';
 import { runIfMain } from './infra/main.js';
 import { assertPortFree } from './infra/ports.js';
 import { startEmbeddedPostgres } from './infra/postgres.js';
-import { startProcess, waitUntil, type ManagedProcess } from './infra/process.js';
+import { startAndWait, Supervisor, SupervisorStoppingError } from './infra/process.js';
 import {
   ensureSearchAttributes,
   startTemporalDevServer,
@@ -13,44 +13,56 @@ import {
 } from './infra/temporal.js';
 import { loadOrCreateSecrets } from './infra/secrets.js';
 import { ensureTools } from './infra/tools.js';
-import { ensureN8n, startN8n } from './infra/n8n.js';
+import {
+  ensureN8n,
+  startN8n,
+  stopTimeoutMs as n8nStopTimeoutMs,
+  type N8nOptions,
+} from './infra/n8n.js';
+
+/**
+ * The order Ctrl-C (or SIGTERM) stops the children in: the worker first (no new dispatches
+ * go to n8n), then n8n (it lets its running executions finish: they call the agents, then
+ * the API), the agent simulator, the API (last of ours, so n8n's callbacks still land; with
+ * no worker it queues them as Signals), then Temporal and PostgreSQL.
+ */
+export const STOP_ORDER = ['worker', 'n8n', 'agents', 'api', 'temporal', 'postgres'];
 
 /**
  * `npm start`: the whole stack on embedded defaults. Starts what has no URL in the config
  * (PostgreSQL, the Temporal dev server, n8n with the agent simulator), migrates, then runs
- * the worker and the API as their own processes. Ctrl-C stops everything it started,
- * newest first.
+ * the worker and the API as their own processes. It supervises every child: one that dies is
+ * restarted with backoff, and one that keeps dying stops everything (exit 1). Ctrl-C stops
+ * everything it started, in STOP_ORDER.
  */
 async function main() {
   const config = getConfig();
   const log = createLogger('start');
-  const running: { name: string; stop: () => Promise<void> }[] = [];
   let stopping = false;
 
-  const shutdown = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    log.info('stopping everything that was started ...');
-    for (const service of running.reverse()) {
-      await service.stop().catch((err: unknown) => log.error(`${service.name}: ${String(err)}`));
-      log.info(`${service.name} stopped`);
+  const supervisor = new Supervisor({
+    log: { info: (m) => log.info(m), error: (m) => log.error(m) },
+    onGiveUp: (message) => {
+      log.error(message);
+      void shutdown(1);
+    },
+  });
+  async function shutdown(code: number) {
+    if (stopping) {
+      log.info('already stopping; n8n may take a while to let its running executions finish');
+      return;
     }
+    stopping = true;
+    log.info(`stopping everything that was started (${STOP_ORDER.join(', ')}) ...`);
+    await supervisor.stopAll(STOP_ORDER).catch((err: unknown) => log.error(String(err)));
     process.exit(code);
-  };
+  }
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
+  // The terminal closed: the children (each in its own process group) would not hear of it.
+  process.on('SIGHUP', () => void shutdown(0));
 
   const step = (n: number, what: string) => log.info(`[${n}/6] ${what}`);
-  const watch = (proc: ManagedProcess) => {
-    running.push({ name: proc.name, stop: () => proc.stop() });
-    void proc.exited.then(({ code, signal }) => {
-      if (stopping) return;
-      log.error(
-        `${proc.name} exited unexpectedly (code ${code}, signal ${signal}); its last output:\n${proc.recentOutput()}`,
-      );
-      void shutdown(1);
-    });
-  };
 
   try {
     step(1, 'tools and ports');
@@ -69,6 +81,7 @@ async function main() {
       await assertPortFree(config.AGENT_SIMULATOR_PORT, 'agent simulator', 'AGENT_SIMULATOR_PORT');
       ensureN8n();
     }
+    const freshStart = `delete ${config.DATA_DIR} for a fresh start if its data does not matter`;
 
     step(2, 'PostgreSQL');
     let databaseUrl = config.DATABASE_URL;
@@ -77,14 +90,24 @@ async function main() {
     } else {
       const pgDir = path.join(config.dataDir, 'postgres');
       log.info(`starting embedded PostgreSQL on port ${config.EMBEDDED_PG_PORT}, data in ${pgDir}`);
-      const pg = await startEmbeddedPostgres({
+      const options = {
         dataDir: pgDir,
         port: config.EMBEDDED_PG_PORT,
         database: config.EMBEDDED_PG_DATABASE,
-        onLine: (l) => console.log(`[postgres] ${l}`),
+        onLine: (l: string) => console.log(`[postgres] ${l}`),
+      };
+      let url = '';
+      await supervisor.start({
+        name: 'postgres',
+        start: async () => {
+          const pg = await startEmbeddedPostgres(options);
+          url = pg.url;
+          return pg.process;
+        },
+        stopTimeoutMs: 20_000,
+        hint: `read PostgreSQL's lines above ([postgres]: a full disk, a damaged cluster in ${pgDir}, port ${config.EMBEDDED_PG_PORT} taken), fix that and run \`npm start\` again; ${freshStart}.`,
       });
-      watch(pg.process);
-      databaseUrl = pg.url;
+      databaseUrl = url;
     }
 
     step(3, 'Temporal');
@@ -99,20 +122,29 @@ async function main() {
       log.info(
         `starting the Temporal dev server on port ${config.TEMPORAL_PORT}, state in ${dbFile}`,
       );
-      const temporal = await startTemporalDevServer({
+      const options = {
         port: config.TEMPORAL_PORT,
         uiPort: config.TEMPORAL_UI_PORT,
         dbFile,
         namespace: config.TEMPORAL_NAMESPACE,
         // Its structured WARN lines are mostly shutdown chatter; errors and banners pass.
-        onLine: (l) => {
+        onLine: (l: string) => {
           if (!l.startsWith('time=') || l.includes('level=ERROR')) console.log(`[temporal] ${l}`);
         },
+      };
+      await supervisor.start({
+        name: 'temporal',
+        start: async () => {
+          const temporal = await startTemporalDevServer(options);
+          temporalAddress = temporal.address;
+          temporalUi = temporal.uiUrl;
+          return temporal.process;
+        },
+        stopTimeoutMs: 20_000,
+        hint: `read the Temporal dev server's lines above ([temporal]: a full disk, a damaged ${dbFile}, a port taken), fix that and run \`npm start\` again; ${freshStart}.`,
       });
-      watch(temporal.process);
-      temporalAddress = temporal.address;
-      temporalUi = temporal.uiUrl;
     }
+    if (!temporalAddress) throw new Error('Temporal did not start');
 
     step(4, 'migrations');
     await runMigrations(databaseUrl);
@@ -125,43 +157,62 @@ async function main() {
     if (n8nWebhookUrl) {
       log.info(`using N8N_WEBHOOK_URL ${n8nWebhookUrl}`);
     } else {
-      const agents = startProcess({
-        name: 'agents',
-        command: process.execPath,
-        args: ['--import', 'tsx', path.join(PROJECT_ROOT, 'src/agents/main.ts')],
-        cwd: PROJECT_ROOT,
-        onLine: (l) => console.log(l),
-      });
-      watch(agents);
       const agentUrl = `http://127.0.0.1:${config.AGENT_SIMULATOR_PORT}`;
-      await waitUntil(
-        'the agent simulator answered',
-        async () => (await fetch(`${agentUrl}/health`)).ok,
-        {
-          timeoutMs: 30_000,
-          process: agents,
-        },
-      );
-      log.info(
-        `starting n8n on port ${config.N8N_PORT}, data in ${path.join(config.dataDir, 'n8n')}`,
-      );
-      const n8n = await startN8n({
+      await supervisor.start({
+        name: 'agents',
+        start: () =>
+          startAndWait(
+            {
+              name: 'agents',
+              command: process.execPath,
+              args: ['--import', 'tsx', path.join(PROJECT_ROOT, 'src/agents/main.ts')],
+              cwd: PROJECT_ROOT,
+              onLine: (l) => console.log(l),
+            },
+            {
+              what: 'the agent simulator answered',
+              probe: async () => (await fetch(`${agentUrl}/health`)).ok,
+              timeoutMs: 30_000,
+            },
+          ),
+        hint: `read the agent simulator's lines above ([agents]) and fix the cause (port ${config.AGENT_SIMULATOR_PORT} taken by something else?), then run \`npm start\` again.`,
+      });
+      const n8nOptions: N8nOptions = {
         port: config.N8N_PORT,
         userFolder: path.join(config.dataDir, 'n8n'),
         encryptionKey: config.N8N_ENCRYPTION_KEY ?? secrets.n8nEncryptionKey,
         agentUrl,
         hmacSecret,
-        // n8n is chatty; its errors and warnings still show.
+        callbackRetrySeconds: config.N8N_CALLBACK_RETRY_SECONDS,
+        gracefulShutdownSeconds: config.N8N_GRACEFUL_SHUTDOWN_TIMEOUT,
+        // n8n is chatty; its errors and warnings still show, each callback retry, and why a
+        // stop takes a while.
         onLine: (l) => {
-          if (/error|warn/i.test(l) && !/deprecat/i.test(l)) console.log(`[n8n] ${l}`);
+          if (
+            (/error|warn/i.test(l) && !/deprecat/i.test(l)) ||
+            l.includes('[rexera-callback]') ||
+            /Waiting for \d+ active executions/.test(l)
+          )
+            console.log(`[n8n] ${l}`);
         },
+      };
+      log.info(`starting n8n on port ${config.N8N_PORT}, data in ${n8nOptions.userFolder}`);
+      await supervisor.start({
+        name: 'n8n',
+        start: async () => {
+          const n8n = await startN8n(n8nOptions);
+          n8nWebhookUrl = n8n.webhookUrl;
+          n8nUrl = n8n.url;
+          return n8n.process;
+        },
+        stopTimeoutMs: n8nStopTimeoutMs(n8nOptions),
+        hint: `read n8n's lines above ([n8n]; its files are in ${n8nOptions.userFolder}), fix the cause and run \`npm start\` again; ${freshStart}.`,
       });
-      watch(n8n.process);
-      n8nWebhookUrl = n8n.webhookUrl;
-      n8nUrl = n8n.url;
     }
+    if (!n8nWebhookUrl) throw new Error('n8n did not start');
 
     step(6, 'worker and API');
+    const apiUrl = `http://${config.HOST}:${config.PORT}`;
     const env = {
       ...process.env,
       DATABASE_URL: databaseUrl,
@@ -169,33 +220,40 @@ async function main() {
       JWT_SECRET: config.JWT_SECRET ?? secrets.jwtSecret,
       N8N_HMAC_SECRET: hmacSecret,
       N8N_WEBHOOK_URL: n8nWebhookUrl,
+      // Where n8n calls back: this API, wherever PORT put it, unless told otherwise.
+      API_PUBLIC_URL: process.env.API_PUBLIC_URL || apiUrl,
     };
-    const spawnService = (name: string, entry: string) =>
-      startProcess({
-        name,
-        command: process.execPath,
-        args: ['--import', 'tsx', path.join(PROJECT_ROOT, entry)],
-        env,
-        cwd: PROJECT_ROOT,
-        onLine: (l) => console.log(l),
-      });
-    const worker = spawnService('worker', 'src/worker.ts');
-    watch(worker);
-    const api = spawnService('api', 'src/api/server.ts');
-    watch(api);
-    const apiUrl = `http://${config.HOST}:${config.PORT}`;
-    await waitUntil('the API answered /health', async () => (await fetch(`${apiUrl}/health`)).ok, {
-      timeoutMs: 60_000,
-      process: api,
+    const service = (name: string, entry: string) => ({
+      name,
+      command: process.execPath,
+      args: ['--import', 'tsx', path.join(PROJECT_ROOT, entry)],
+      env,
+      cwd: PROJECT_ROOT,
+      onLine: (l: string) => console.log(l),
     });
-    await waitUntil(
-      'the worker polled its task queue',
-      () => Promise.resolve(worker.recentOutput().includes('polling')),
-      {
-        timeoutMs: 120_000,
-        process: worker,
-      },
-    );
+    await Promise.all([
+      supervisor.start({
+        name: 'worker',
+        start: () =>
+          startAndWait(service('worker', 'src/worker.ts'), {
+            what: 'the worker polled its task queue',
+            probe: (proc) => Promise.resolve(proc.recentOutput().includes('polling')),
+            timeoutMs: 120_000,
+          }),
+        stopTimeoutMs: 30_000,
+        hint: `read the worker's lines above ([worker]); it needs PostgreSQL and Temporal (${temporalAddress}) to answer. Fix the cause and run \`npm start\` again.`,
+      }),
+      supervisor.start({
+        name: 'api',
+        start: () =>
+          startAndWait(service('api', 'src/api/server.ts'), {
+            what: 'the API answered /health',
+            probe: async () => (await fetch(`${apiUrl}/health`)).ok,
+            timeoutMs: 60_000,
+          }),
+        hint: `read the API's lines above ([api]); its /health needs PostgreSQL and Temporal to answer. Fix the cause and run \`npm start\` again.`,
+      }),
+    ]);
 
     const rows: [string, string][] = [
       ['API', apiUrl],
@@ -211,6 +269,8 @@ async function main() {
       `\nRexera workflow worker is up:\n${rows.map(([k, v]) => `  ${k.padEnd(12)} ${v}`).join('\n')}\n\nPress Ctrl-C to stop.`,
     );
   } catch (err) {
+    // Already stopping (Ctrl-C during the start): whatever failed because of it is no news.
+    if (stopping || err instanceof SupervisorStoppingError) return;
     log.error(err instanceof Error ? err.message : String(err));
     await shutdown(1);
   }

@@ -11,9 +11,17 @@ export const N8N_BIN = path.join(N8N_DIR, 'node_modules', '.bin', 'n8n');
 export const N8N_DEFINITION_ENV: string[] = [
   'AGENT_SIMULATOR_URL',
   'CHANNEL_GATEWAY_URL',
+  'N8N_CALLBACK_RETRY_SECONDS',
   'N8N_DISPATCH_DEDUPE_HISTORY',
   'N8N_HMAC_SECRET',
 ];
+
+/** How long n8n retries a callback the API did not take (N8N_CALLBACK_RETRY_SECONDS). */
+export const DEFAULT_CALLBACK_RETRY_SECONDS = 600;
+/** How long n8n lets running executions finish when told to stop (its own default). */
+export const DEFAULT_GRACEFUL_SHUTDOWN_SECONDS = 30;
+/** The launcher's stop timeout is n8n's own graceful shutdown plus this, then SIGKILL. */
+const STOP_MARGIN_MS = 15_000;
 
 /** The webhook path of n8n/rexera-task-dispatch.json. */
 export const DISPATCH_PATH = '/webhook/rexera-task';
@@ -61,6 +69,16 @@ export interface N8nOptions {
   hmacSecret: string;
   /** How many dispatch keys n8n remembers to skip repeats (cleared hourly besides). */
   dedupeHistory?: number;
+  /**
+   * How long n8n keeps retrying a callback that failed for a reason that may pass (no
+   * connection, 5xx, 408, 429), in seconds; then its execution ends in error.
+   */
+  callbackRetrySeconds?: number;
+  /**
+   * How long n8n, told to stop, lets its running executions finish (they call the agents,
+   * then the API) before it exits anyway, in seconds. stop() waits longer than this.
+   */
+  gracefulShutdownSeconds?: number;
   onLine?: (line: string) => void;
 }
 
@@ -68,7 +86,15 @@ export interface EmbeddedN8n {
   readonly url: string;
   readonly webhookUrl: string;
   readonly process: ManagedProcess;
+  /** Stops n8n, letting its running executions finish (gracefulShutdownSeconds, then a kill). */
   stop(): Promise<void>;
+}
+
+/** How long stop() waits for n8n before it kills it: longer than n8n's own graceful shutdown. */
+export function stopTimeoutMs(opts: Pick<N8nOptions, 'gracefulShutdownSeconds'>): number {
+  return (
+    (opts.gracefulShutdownSeconds ?? DEFAULT_GRACEFUL_SHUTDOWN_SECONDS) * 1000 + STOP_MARGIN_MS
+  );
 }
 
 /** The environment the launcher gives n8n: quiet, offline, and every variable the definitions read. */
@@ -94,13 +120,27 @@ export function environment(opts: N8nOptions): NodeJS.ProcessEnv {
     N8N_TEMPLATES_ENABLED: 'false',
     N8N_PERSONALIZATION_ENABLED: 'false',
     N8N_HIRING_BANNER_ENABLED: 'false',
-    // The Code node signs callbacks with node:crypto and reads the two settings below.
+    // The Code node signs callbacks with node:crypto and reads the settings below ($env).
     NODE_FUNCTION_ALLOW_BUILTIN: 'crypto',
     N8N_BLOCK_ENV_ACCESS_IN_NODE: 'false',
+    // The callback's Code node logs each retry with console.log, which n8n drops unless this
+    // is set (then: `[Workflow "..."][Node "Report outcome"] [rexera-callback] ...`).
+    CODE_ENABLE_STDOUT: 'true',
+    // On SIGTERM, n8n waits this long for running executions (their callbacks) to finish.
+    N8N_GRACEFUL_SHUTDOWN_TIMEOUT: String(
+      opts.gracefulShutdownSeconds ?? DEFAULT_GRACEFUL_SHUTDOWN_SECONDS,
+    ),
+    // Only read if task runners are turned on (N8N_RUNNERS_ENABLED; off in n8n 1.x): a Code
+    // node there is killed after this many seconds (300 by default), which would cut the
+    // callback's retries short.
+    N8N_RUNNERS_TASK_TIMEOUT: String(
+      (opts.callbackRetrySeconds ?? DEFAULT_CALLBACK_RETRY_SECONDS) + 120,
+    ),
     AGENT_SIMULATOR_URL: opts.agentUrl,
     // The channel connectors' edge (the simulator serves it locally, beside the agents).
     CHANNEL_GATEWAY_URL: opts.channelUrl ?? opts.agentUrl,
     N8N_DISPATCH_DEDUPE_HISTORY: String(opts.dedupeHistory ?? 10_000),
+    N8N_CALLBACK_RETRY_SECONDS: String(opts.callbackRetrySeconds ?? DEFAULT_CALLBACK_RETRY_SECONDS),
     N8N_HMAC_SECRET: opts.hmacSecret,
   };
 }
@@ -167,6 +207,6 @@ export async function startN8n(opts: N8nOptions): Promise<EmbeddedN8n> {
     url,
     webhookUrl: `${url}${DISPATCH_PATH}`,
     process: proc,
-    stop: () => proc.stop(20_000),
+    stop: () => proc.stop(stopTimeoutMs(opts)),
   };
 }

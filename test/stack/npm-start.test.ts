@@ -10,6 +10,7 @@ import { getFreePort } from '../../src/infra/ports.js';
 import { TEMPORAL_CLI } from '../../src/infra/tools.js';
 import { smokeWorkflow } from '../../workflows/index.js';
 import { tempDataDir } from '../helpers/embedded.js';
+import { eventually } from '../helpers/wait.js';
 
 /** Every process whose environment carries this DATA_DIR: what `npm start` started. */
 function processesOf(dataDir: string): number[] {
@@ -24,6 +25,20 @@ function processesOf(dataDir: string): number[] {
     }
   }
   return pids;
+}
+
+/** The process of ours under that DATA_DIR whose command line runs `entry` (e.g. src/worker.ts). */
+function processRunning(dataDir: string, entry: string): number | undefined {
+  return processesOf(dataDir).find((pid) => {
+    try {
+      return fs
+        .readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+        .split('\0')
+        .some((a) => a.endsWith(entry));
+    } catch {
+      return false;
+    }
+  });
 }
 
 interface Stack {
@@ -80,8 +95,8 @@ describe('npm start', () => {
   });
 
   it(
-    'brings the stack up, stops it all on Ctrl-C, and a second start reuses the data',
-    { timeout: 300_000 },
+    'brings the stack up, restarts a worker that dies, stops it all on Ctrl-C in order, and a second start reuses the data',
+    { timeout: 420_000 },
     async () => {
       const ports = {
         PORT: await getFreePort(),
@@ -154,10 +169,64 @@ describe('npm start', () => {
       await db.query(`INSERT INTO clients (name) VALUES ('Kept across restarts')`);
       await db.end();
 
-      // Ctrl-C: exit 0, nothing left running.
+      // The worker dies: the launcher says so, starts a new one, and workflows created
+      // through the API afterwards run to the end (through n8n and the agents).
+      const stack = running;
+      const workerPid = processRunning(data.dir, 'src/worker.ts');
+      expect(workerPid).toBeDefined();
+      process.kill(workerPid!, 'SIGKILL');
+      await eventually(
+        'the launcher to restart the worker',
+        () => stack.output().includes('worker is up again (restart 1'),
+        120_000,
+      );
+      // ... with the dead worker's last lines.
+      expect(stack.output()).toMatch(
+        /worker exited \(code null, signal SIGKILL\); restarting in 1 s \(restart 1\)\. Its last output:\n( {4}\| .*\n)* {4}\| \[worker\] polling task queue/,
+      );
+      const newWorker = processRunning(data.dir, 'src/worker.ts');
+      expect(newWorker).toBeDefined();
+      expect(newWorker).not.toBe(workerPid);
+      const users = execFileSync(
+        process.execPath,
+        ['--import', 'tsx', path.join(PROJECT_ROOT, 'src/dev-users.ts')],
+        { cwd: PROJECT_ROOT, env },
+      ).toString();
+      const token = /CLIENT_TOKEN=(\S+)/.exec(users)![1]!;
+      const created = await fetch(`${api}/api/workflows`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          'idempotency-key': randomUUID(),
+        },
+        body: JSON.stringify({ workflowType: 'MUNICIPAL_LIEN_SEARCH', title: 'After a restart' }),
+      });
+      expect(created.status).toBe(201);
+      const { id } = ((await created.json()) as { workflow: { id: string } }).workflow;
+      const status = await eventually(
+        'the workflow to complete',
+        async () => {
+          const got = await fetch(`${api}/api/workflows/${id}`, {
+            headers: { authorization: `Bearer ${token}` },
+          });
+          const { workflow } = (await got.json()) as { workflow: { status: string } };
+          return ['COMPLETED', 'FAILED', 'CANCELLED'].includes(workflow.status)
+            ? workflow.status
+            : undefined;
+        },
+        120_000,
+      );
+      expect(status).toBe('COMPLETED');
+
+      // Ctrl-C: exit 0, nothing left running, the worker stopped first and PostgreSQL last.
       expect(processesOf(data.dir).length).toBeGreaterThanOrEqual(4);
       expect(await interrupt(running)).toBe(0);
-      expect(running.output()).toContain('postgres stopped');
+      const stops = ['worker', 'n8n', 'agents', 'api', 'temporal', 'postgres'].map((name) =>
+        running!.output().indexOf(`[start] ${name} stopped (`),
+      );
+      expect(stops.every((at) => at > 0)).toBe(true);
+      expect([...stops].sort((a, b) => a - b)).toEqual(stops);
       expect(processesOf(data.dir)).toEqual([]);
 
       // Second start: same database rows, same Temporal history.

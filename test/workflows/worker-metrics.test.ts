@@ -49,7 +49,7 @@ beforeAll(async () => {
   );
   worker = child;
   await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       if (d.toString().includes('polling task queue')) resolve();
     });
     child.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
