@@ -2,9 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { asc, eq } from 'drizzle-orm';
 import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditEvents, escalations, slaTracking, taskExecutions } from '../../db/schema/index.js';
+import {
+  auditEvents,
+  documents,
+  escalations,
+  slaTracking,
+  taskExecutions,
+} from '../../db/schema/index.js';
 import { deliverTaskOutcome, MessageRejectedError } from '../../src/workflows/service.js';
-import type { TaskOutcome } from '../../workflows/business/messages.js';
+import { documentReceivedSignal, type TaskOutcome } from '../../workflows/business/messages.js';
 import type { businessWorkflow } from '../../workflows/business/workflow.js';
 import { startHarness, stopHarness, workflowRow, type Harness } from '../helpers/business.js';
 import type { TestDatabase } from '../helpers/db.js';
@@ -299,5 +305,56 @@ describe('cancellation from Temporal', () => {
       .from(slaTracking)
       .where(eq(slaTracking.taskExecutionId, task.id));
     expect(sla!.status).toBe('CANCELLED');
+  });
+});
+
+describe('inbound documents', () => {
+  it('records a document that comes before the workflow has written its rows against its task, with no write refused on the way', async () => {
+    // No worker: the workflow is started and the HOA's documents are signalled before its
+    // first task runs, so they reach the workflow together with its start.
+    await h.stopWorker();
+    const { rowId, workflowId } = await h.start('HOA_ACQUISITION');
+    const documentId = randomUUID();
+    await h.client.workflow.getHandle(workflowId).signal(documentReceivedSignal, {
+      documentId,
+      kind: 'HOA_DOCUMENTS',
+      filename: 'resale-certificate.pdf',
+      storageUrl: 's3://docs/resale-certificate.pdf',
+      source: 'HOA',
+    });
+    // A slow database: the workflow row stays locked for a moment, so the write that creates
+    // the task rows (initializeWorkflow) cannot commit yet when the worker takes the start.
+    const lock = await t.pool.connect();
+    await lock.query('BEGIN');
+    await lock.query('SELECT 1 FROM workflows WHERE id = $1 FOR UPDATE', [rowId]);
+    await h.startWorker();
+    await new Promise((r) => setTimeout(r, 1_500));
+    await lock.query('COMMIT');
+    lock.release();
+    const handle = h.client.workflow.getHandle<typeof businessWorkflow>(workflowId);
+    expect((await handle.result()).status).toBe('COMPLETED');
+    // The database writes as the history recorded them (local activities are markers): the
+    // document's was asked for once the task rows were written, and its first try went in
+    // (a write the database refused would have been tried again: attempt 2 or more).
+    const writes = ((await handle.fetchHistory()).events ?? []).flatMap((e) => {
+      const payload = e.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
+      if (e.markerRecordedEventAttributes?.markerName !== 'core_local_activity' || !payload)
+        return [];
+      return [
+        JSON.parse(Buffer.from(payload).toString()) as { activity_type: string; attempt: number },
+      ];
+    });
+    const order = writes.map((w) => w.activity_type);
+    expect(order.indexOf('recordDocument')).toBeGreaterThan(order.indexOf('initializeWorkflow'));
+    expect(writes.find((w) => w.activity_type === 'recordDocument')).toMatchObject({ attempt: 1 });
+
+    const [awaiting] = await t.db
+      .select()
+      .from(taskExecutions)
+      .where(eq(taskExecutions.workflowId, rowId))
+      .orderBy(asc(taskExecutions.stepIndex))
+      .then((rows) => rows.filter((r) => r.taskType === 'await_documents'));
+    const [doc] = await t.db.select().from(documents).where(eq(documents.id, documentId));
+    expect(doc).toMatchObject({ workflowId: rowId, taskExecutionId: awaiting!.id });
   });
 });

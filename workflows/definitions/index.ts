@@ -13,12 +13,24 @@ import {
 
 export * from './types.js';
 
-/** Every released version of every definition. Add versions; never edit a released one. */
-export const DEFINITIONS: Record<WorkflowType, Record<number, WorkflowDefinition>> = {
+/** Freezes a value and everything in it. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const item of Object.values(value)) deepFreeze(item);
+  }
+  return value;
+}
+
+/**
+ * Every released version of every definition. Add versions; never edit a released one.
+ * Frozen, so that no workflow can change the definition it runs by (atTimeScale makes copies).
+ */
+export const DEFINITIONS: Record<WorkflowType, Record<number, WorkflowDefinition>> = deepFreeze({
   PAYOFF: { 1: PAYOFF_V1, 2: PAYOFF_V2 },
   HOA_ACQUISITION: { 1: HOA_ACQUISITION_V1, 2: HOA_ACQUISITION_V2 },
   MUNICIPAL_LIEN_SEARCH: { 1: MUNICIPAL_LIEN_SEARCH_V1, 2: MUNICIPAL_LIEN_SEARCH_V2 },
-};
+});
 
 /** The version new workflows start with. */
 export function latestVersion(type: WorkflowType): number {
