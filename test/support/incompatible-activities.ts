@@ -16,3 +16,4 @@ export const db = new Proxy(real, {
 });
 export const n8n = real;
 export const channels = real;
+export function updateInThisTask(): void {}

@@ -5,6 +5,7 @@ import {
   patched,
   proxyActivities,
   proxyLocalActivities,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import type { DatabaseActivities } from '../../activities/database.js';
@@ -42,11 +43,27 @@ const local = proxyLocalActivities<Activities>({
 /** Histories from before local writes replay their normal activities. */
 const LOCAL_WRITES = 'local-database-writes';
 
-/** The database writes: local first, durable behind (see `local`). */
+/** The history length of the workflow task in which an Update handler last ran. */
+let updateTask: number | undefined;
+
+/**
+ * Called by every Update handler. An Update's acceptance is written to the history only when
+ * its workflow task completes; should the server lose that task (a crash), the Update is gone
+ * too, and the workflow runs that task again without it, maybe down another path (a deadline
+ * firing instead). A local activity run in the lost task has already written its rows: rows of
+ * a path the workflow then never took. Signals, timers and activity results are in the history
+ * before their task runs, so only a task with an Update needs this: its writes go out as
+ * normal activities, scheduled in the history before they run. The next task is local again.
+ */
+export function updateInThisTask(): void {
+  updateTask = workflowInfo().historyLength;
+}
+
+/** The database writes: local first, durable behind (see `local`); durable in an Update's task. */
 export const db: DatabaseActivities = new Proxy({} as DatabaseActivities, {
   get(_target, name: keyof DatabaseActivities) {
     return async (input: never) => {
-      if (patched(LOCAL_WRITES)) {
+      if (updateTask !== workflowInfo().historyLength && patched(LOCAL_WRITES)) {
         try {
           return await (local[name] as (i: never) => Promise<unknown>)(input);
         } catch (err) {

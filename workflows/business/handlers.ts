@@ -23,6 +23,7 @@ import {
   type TaskOutcome,
   type TaskOutcomeAnswer,
 } from './messages.js';
+import { updateInThisTask } from './activities.js';
 import { status } from './report.js';
 import { current, findAttempt, type Run } from './run.js';
 import type { OpenEscalation } from './state.js';
@@ -50,9 +51,16 @@ export function installHandlers(run: Run): void {
   // Update handlers take the argument their validator accepted as it is: validators do not
   // run on replay, so a handler that parsed again would turn a schema tightened since into a
   // workflow task that fails on every replay.
-  setHandler(taskOutcomeUpdate, (outcome) => classifyOutcome(run, outcome), {
-    validator: (raw) => void validateOutcome(run, raw),
-  });
+  setHandler(
+    taskOutcomeUpdate,
+    (outcome) => {
+      updateInThisTask();
+      return classifyOutcome(run, outcome);
+    },
+    {
+      validator: (raw) => void validateOutcome(run, raw),
+    },
+  );
   setHandler(taskOutcomeSignal, (raw) => {
     try {
       const answer = classifyOutcome(run, validateOutcome(run, raw));
@@ -64,6 +72,7 @@ export function installHandlers(run: Run): void {
   setHandler(
     resolveEscalationUpdate,
     (r): ResolutionAnswer => {
+      updateInThisTask();
       if (run.state.resolvedEscalations[r.escalationId] || run.state.escalation?.resolution) {
         return {
           result: 'duplicate',
@@ -79,6 +88,7 @@ export function installHandlers(run: Run): void {
   setHandler(
     assignEscalationUpdate,
     (a): AssignmentAnswer => {
+      updateInThisTask();
       const esc = run.state.escalation!;
       if (holderOf(esc) === a.assigneeId) {
         return {
@@ -96,9 +106,16 @@ export function installHandlers(run: Run): void {
     },
     { validator: (raw) => void validateAssignment(run, raw) },
   );
-  setHandler(documentReceivedUpdate, (doc) => receiveDocument(run, doc), {
-    validator: (raw) => void validateDocument(run, raw),
-  });
+  setHandler(
+    documentReceivedUpdate,
+    (doc) => {
+      updateInThisTask();
+      return receiveDocument(run, doc);
+    },
+    {
+      validator: (raw) => void validateDocument(run, raw),
+    },
+  );
   setHandler(cancelRequestedSignal, (raw) => {
     const parsed = cancelRequestSchema.safeParse(raw);
     if (!parsed.success) {
