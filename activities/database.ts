@@ -299,6 +299,11 @@ export function createDatabaseActivities(db: Database, observers: DatabaseObserv
       reachedAt: number;
       notification?: NotificationInput;
       audit: AuditInput;
+      /**
+       * The clock itself, inserted if its row is not there yet: the write that opens it
+       * (startAttempt) may be carried by a dispatch still waiting to run.
+       */
+      clock?: { taskExecutionId: string; slaSeconds: number; startedAt: number; dueAt: number };
     }): Promise<void> {
       const column = {
         YELLOW: slaTracking.yellowAt,
@@ -313,6 +318,19 @@ export function createDatabaseActivities(db: Database, observers: DatabaseObserv
       // written (the database's clock): their difference is the alert's lateness.
       const recorded = `${key.replace(/At$/, '')}RecordedAt`;
       const written = await db.transaction(async (tx) => {
+        if (input.clock) {
+          await tx
+            .insert(slaTracking)
+            .values({
+              id: input.slaId,
+              taskExecutionId: input.clock.taskExecutionId,
+              workflowId: input.workflowRowId,
+              slaSeconds: input.clock.slaSeconds,
+              startedAt: date(input.clock.startedAt),
+              dueAt: date(input.clock.dueAt),
+            })
+            .onConflictDoNothing();
+        }
         const rows = await tx
           .update(slaTracking)
           .set({

@@ -1,7 +1,27 @@
 import type pg from 'pg';
 import { createDb } from '../db/client.js';
-import { createDatabaseActivities, type DatabaseObservers } from './database.js';
-import { createN8nActivities, type N8nDeps } from './n8n.js';
+import {
+  createDatabaseActivities,
+  type DatabaseActivities,
+  type DatabaseObservers,
+} from './database.js';
+import { createN8nActivities, type DispatchRequest, type N8nDeps } from './n8n.js';
+
+/** One database write, named, to be made later in order with others (see writeAll). */
+export type QueuedWrite = {
+  [K in keyof DatabaseActivities]: { name: K; input: Parameters<DatabaseActivities[K]>[0] };
+}[keyof DatabaseActivities];
+
+/**
+ * The writes a dispatch carries could not be made (the database is down): the workflow makes
+ * them as a normal activity, which waits the outage out, and dispatches again without them.
+ */
+export class WritesFailedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WritesFailedError';
+  }
+}
 
 /** What the activities need from the worker process. */
 export interface ActivityDeps {
@@ -17,9 +37,36 @@ export interface ActivityDeps {
  * dependencies and tests with their own.
  */
 export function createActivities(deps: ActivityDeps) {
+  const database = createDatabaseActivities(createDb(deps.pool), deps.observers);
+  const n8n = createN8nActivities(deps.n8n);
+  const writeAll = async (writes: QueuedWrite[]): Promise<void> => {
+    for (const w of writes) {
+      await (database[w.name] as (input: typeof w.input) => Promise<void>)(w.input);
+    }
+  };
   return {
-    ...createDatabaseActivities(createDb(deps.pool), deps.observers),
-    ...createN8nActivities(deps.n8n),
+    ...database,
+    ...n8n,
+    /** Database writes in the order given, each its own transaction (each idempotent). */
+    writeAll,
+    /**
+     * Hands one task execution to n8n. With `writes`, makes them first (the attempt RUNNING,
+     * the step before finished): n8n gets the task only once its rows say so, and a retry of
+     * the dispatch repeats the writes harmlessly.
+     */
+    async dispatchTask(request: DispatchRequest & { writes?: QueuedWrite[] }) {
+      const { writes, ...dispatch } = request;
+      if (writes && writes.length > 0) {
+        try {
+          await writeAll(writes);
+        } catch (err) {
+          throw new WritesFailedError(
+            `The writes before dispatching task ${dispatch.taskExecutionId} failed: ${String(err)}`,
+          );
+        }
+      }
+      return n8n.dispatchTask(dispatch);
+    },
   };
 }
 

@@ -17,3 +17,12 @@ export const db = new Proxy(real, {
 export const n8n = real;
 export const channels = real;
 export function updateInThisTask(): void {}
+export function startFlusher(): void {}
+export async function flushed(): Promise<void> {}
+export function takeQueued(): never[] {
+  return [];
+}
+export async function writeDurably(): Promise<void> {}
+export function writesSettled(): boolean {
+  return true;
+}

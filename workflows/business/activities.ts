@@ -1,5 +1,7 @@
 import {
   ActivityCancellationType,
+  CancellationScope,
+  condition,
   isCancellation,
   log,
   patched,
@@ -7,7 +9,7 @@ import {
   proxyLocalActivities,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../../activities/index.js';
+import type { Activities, QueuedWrite } from '../../activities/index.js';
 import type { DatabaseActivities } from '../../activities/database.js';
 
 // One proxy per timeout/retry profile.
@@ -45,25 +47,79 @@ const LOCAL_WRITES = 'local-database-writes';
 
 /** The history length of the workflow task in which an Update handler last ran. */
 let updateTask: number | undefined;
+/** Writes asked for in an Update's task, not made yet (see updateInThisTask). */
+const queued: QueuedWrite[] = [];
+/** The flusher's writeAll under way, which every later write waits for (order). */
+let flushing: Promise<void> | undefined;
 
 /**
  * Called by every Update handler. An Update's acceptance is written to the history only when
- * its workflow task completes; should the server lose that task (a crash), the Update is gone
+ * its workflow task completes; should the server lose that task (a crash), the Update is lost
  * too, and the workflow runs that task again without it, maybe down another path (a deadline
- * firing instead). A local activity run in the lost task has already written its rows: rows of
- * a path the workflow then never took. Signals, timers and activity results are in the history
- * before their task runs, so only a task with an Update needs this: its writes go out as
- * normal activities, scheduled in the history before they run. The next task is local again.
+ * firing instead). A local activity run in the lost task would have written its rows already:
+ * rows of a path the workflow then never took. So the writes of an Update's task are queued,
+ * and go out as normal activities, which are in the history before they run: carried by the
+ * dispatch the task ends with (it makes them before it posts to n8n), or else made together by
+ * the flusher. Signals, timers and activity results are in the history before their task
+ * runs: those tasks write at once, locally.
  */
 export function updateInThisTask(): void {
   updateTask = workflowInfo().historyLength;
 }
 
-/** The database writes: local first, durable behind (see `local`); durable in an Update's task. */
+const inUpdateTask = () => updateTask === workflowInfo().historyLength;
+
+/**
+ * Makes the writes queued in an Update's task that no dispatch took, once the main flow has
+ * gone as far as it can in that task: conditions are looked at only after every microtask
+ * has run. Started once per run; never cancelled (the writes must be made).
+ */
+export function startFlusher(): void {
+  void CancellationScope.nonCancellable(async () => {
+    for (;;) {
+      await condition(() => queued.length > 0 && flushing === undefined);
+      flushing = durable.writeAll(queued.splice(0)).finally(() => (flushing = undefined));
+      await flushing;
+    }
+  });
+}
+
+/** Waits for the flusher's writes under way (later writes come after them). */
+export async function flushed(): Promise<void> {
+  while (flushing) await flushing;
+}
+
+/**
+ * For the dispatch that ends an Update's task: the writes queued so far, which it makes
+ * before it posts (empty in other tasks, whose writes are made at once).
+ */
+export function takeQueued(): QueuedWrite[] {
+  return queued.splice(0);
+}
+
+/** Makes writes as a normal activity (retried for as long as it takes). */
+export function writeDurably(writes: QueuedWrite[]): Promise<void> {
+  return durable.writeAll(writes);
+}
+
+/** No write is queued or being made by the flusher (a run ends, or continues as new, after). */
+export function writesSettled(): boolean {
+  return queued.length === 0 && flushing === undefined;
+}
+
+/**
+ * The database writes: local first, durable behind (see `local`); queued in an Update's task
+ * (see updateInThisTask), where they resolve at once.
+ */
 export const db: DatabaseActivities = new Proxy({} as DatabaseActivities, {
   get(_target, name: keyof DatabaseActivities) {
     return async (input: never) => {
-      if (updateTask !== workflowInfo().historyLength && patched(LOCAL_WRITES)) {
+      if (patched(LOCAL_WRITES)) {
+        if (inUpdateTask()) {
+          queued.push({ name, input });
+          return undefined;
+        }
+        await flushed();
         try {
           return await (local[name] as (i: never) => Promise<unknown>)(input);
         } catch (err) {
@@ -92,7 +148,7 @@ export const n8n = proxyActivities<Activities>({
     initialInterval: '2 seconds',
     backoffCoefficient: 2,
     maximumInterval: '1 minute',
-    nonRetryableErrorTypes: ['DispatchRejectedError'],
+    nonRetryableErrorTypes: ['DispatchRejectedError', 'WritesFailedError'],
   },
 });
 

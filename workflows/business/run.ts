@@ -9,6 +9,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { AuditInput, NotificationInput } from '../../activities/database.js';
+import { writesSettled } from './activities.js';
 import {
   slaFor,
   totalSla,
@@ -179,7 +180,11 @@ export async function maybeContinueAsNew(run: Run): Promise<void> {
   if (!info.continueAsNewSuggested && !(limit !== undefined && info.historyLength >= limit)) return;
   await settleDispatches(run);
   await condition(
-    () => run.ladderBusy === 0 && unrecorded(run).length === 0 && allHandlersFinished(),
+    () =>
+      run.ladderBusy === 0 &&
+      unrecorded(run).length === 0 &&
+      allHandlersFinished() &&
+      writesSettled(),
   );
   log.info('continuing as new', { historyLength: info.historyLength, step: run.state.stepIndex });
   await continueAsNew<typeof businessWorkflow>({ ...run.input, resume: run.state });

@@ -19,7 +19,9 @@ const LEAD_MS = 10_000;
  */
 async function sleepUntil(at: number, twoPart: boolean): Promise<void> {
   const remaining = at - Date.now();
-  if (twoPart && remaining > 200) await sleep(remaining - Math.min(LEAD_MS, remaining / 2));
+  // Only for a wait of more than 4 s: the second part is then 2 s at least (the dev server
+  // fires a timer shorter than a second only after about a second).
+  if (twoPart && remaining > 4_000) await sleep(remaining - Math.min(LEAD_MS, remaining / 2));
   if (at > Date.now()) await sleep(at - Date.now());
 }
 
@@ -83,6 +85,12 @@ export function runLadder(run: Run, i: number): { stop: () => Promise<void> } {
             workflowRowId: run.rowId,
             level,
             reachedAt: at,
+            clock: {
+              taskExecutionId,
+              slaSeconds: Math.round((clock.dueAt - clock.startedAt) / 1000),
+              startedAt: clock.startedAt,
+              dueAt: clock.dueAt,
+            },
             notification: notify && { ...notify, id: clock.ids[level].notification, at },
             audit: {
               ...audit('sla.level_reached', 'sla_tracking', clock.slaId, {

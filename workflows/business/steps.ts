@@ -1,4 +1,6 @@
 import {
+  ActivityFailure,
+  ApplicationFailure,
   CancellationScope,
   condition,
   isCancellation,
@@ -8,7 +10,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { backoffBefore, chooseAgent, outcomeDeadline } from '../definitions/index.js';
-import { channels, db, n8n } from './activities.js';
+import { channels, db, flushed, n8n, takeQueued, writeDurably } from './activities.js';
 import { escalate, escalated } from './escalations.js';
 import { invoiceOutputSchema } from './invoice.js';
 import type { TaskOutcome } from './messages.js';
@@ -142,7 +144,7 @@ export async function dispatch(run: Run, i: number, a: Attempt): Promise<StepRes
   // Its own scope: cancelled when the run ends while it still retries (settleDispatches).
   const scope = new CancellationScope();
   const sent = scope.run(() =>
-    n8n.dispatchTask({
+    carryingWrites({
       taskExecutionId: a.taskExecutionId,
       workflowId: run.rowId,
       temporalWorkflowId: workflowInfo().workflowId,
@@ -192,6 +194,32 @@ export async function dispatch(run: Run, i: number, a: Attempt): Promise<StepRes
     }
   }
   return 'continue';
+}
+
+/**
+ * The dispatch, carrying the writes queued in this task (an Update's task: the attempt RUNNING,
+ * the step before finished): n8n gets the task only once they are made. Should they fail (the
+ * database down) or the dispatch be cancelled before it made them, they are made as a normal
+ * activity, which waits the outage out (and, failed, the task is dispatched again).
+ */
+async function carryingWrites(request: Parameters<typeof n8n.dispatchTask>[0]) {
+  const writes = takeQueued();
+  if (writes.length === 0) return n8n.dispatchTask(request);
+  await flushed();
+  try {
+    return await n8n.dispatchTask({ ...request, writes });
+  } catch (err) {
+    const writesFailed = err instanceof ActivityFailure && failureType(err) === 'WritesFailedError';
+    if (!writesFailed && !isCancellation(err)) throw err;
+    await CancellationScope.nonCancellable(() => writeDurably(writes));
+    if (!writesFailed) throw err;
+    return n8n.dispatchTask(request);
+  }
+}
+
+function failureType(err: ActivityFailure): string | undefined {
+  const cause = err.cause;
+  return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
 }
 
 /** The dispatch failed for good (4xx, or n8n unreachable for an hour): a failed attempt. */

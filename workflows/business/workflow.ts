@@ -10,7 +10,7 @@ import {
 import { atTimeScale, getDefinition } from '../definitions/index.js';
 import { RexeraClientId, RexeraDueAt, RexeraWorkflowType } from '../search-attributes.js';
 import { updateVisibility } from '../visibility.js';
-import { db } from './activities.js';
+import { db, startFlusher, writesSettled } from './activities.js';
 import { installHandlers } from './handlers.js';
 import { publish } from './report.js';
 import {
@@ -70,6 +70,7 @@ export async function businessWorkflow(
     dispatching: new Map(),
   };
   installHandlers(run);
+  startFlusher();
   const recorder = recordDocuments(run);
 
   async function close(
@@ -79,17 +80,20 @@ export async function businessWorkflow(
   ) {
     run.finished = true;
     await recorder;
+    // Dispatches still running end first (their writes made), then the row closes, and the
+    // run ends once every write is made (an Update's task queues them).
+    await settleDispatches(run);
     await db.closeWorkflow({
       workflowRowId: run.rowId,
       status: final,
       completedAt: Date.now(),
       audit: audit(`workflow.${final.toLowerCase()}`, 'workflow', run.rowId, data, actor),
     });
+    await condition(writesSettled);
     for (const s of run.state.steps) {
       if (s.status !== 'COMPLETED' && s.status !== 'SKIPPED') s.status = 'CANCELLED';
     }
     publish(run, final);
-    await settleDispatches(run);
     const withStatus = (status: string) =>
       run.steps.filter((_, i) => run.state.steps[i]!.status === status).map((s) => s.taskType);
     return {
