@@ -311,7 +311,7 @@ describe('HIL taking escalations', () => {
       (await h.client.workflow.getHandle<typeof businessWorkflow>(`workflow-${id}`).result())
         .status,
     ).toBe('COMPLETED');
-    recordHistory('payoff-escalation-assigned', 'dev', h.address, `workflow-${id}`);
+    recordHistory('payoff-escalation-assigned-v2', 'dev', h.address, `workflow-${id}`);
     expect((await assign(tokens.hil, {})).status).toBe(409);
   });
 });
@@ -347,7 +347,7 @@ describe('cancelling through the API', () => {
     await expect(
       h.client.workflow.getHandle<typeof businessWorkflow>(`workflow-${id}`).result(),
     ).rejects.toThrow('Workflow execution cancelled');
-    recordHistory('payoff-cancelled-through-api', 'dev', h.address, `workflow-${id}`);
+    recordHistory('payoff-cancelled-through-api-v2', 'dev', h.address, `workflow-${id}`);
 
     const got = await call(`${api.url}/api/workflows/${id}`, { token: tokens.hil });
     expect((got.body.workflow as { status: string }).status).toBe('CANCELLED');

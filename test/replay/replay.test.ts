@@ -33,20 +33,38 @@ async function replay(bundle: WorkflowBundle, server: Server) {
   return results;
 }
 
+// Two generations: without a suffix, recorded before database writes became local activities
+// (and before outcome deadlines, two-part SLA timers, documents waiting for their rows): they
+// prove that running workflows of that code still replay. With `-v2`, recorded with the
+// current code (definitions version 2); `npm run record-histories` records these again.
 const EXPECTED = [
+  'hoa-acquisition-completed-v2.dev',
   'hoa-acquisition-completed.dev',
   'hoa-follow-ups-queued-only.time-skipping', // recorded before n8n sent follow-ups
+  'hoa-follow-ups-sent-and-failed-v2.time-skipping',
   'hoa-follow-ups-sent-and-failed.time-skipping',
+  'lien-search-outcome-by-signal-v2.dev',
   'lien-search-outcome-by-signal.dev',
+  'lien-search-outcome-lost-v2.time-skipping',
+  'lien-search-outcome-overtakes-dispatch-v2.dev',
   'lien-search-outcome-overtakes-dispatch.dev',
+  'lien-search-resumed-after-continue-as-new-v2.time-skipping',
   'lien-search-resumed-after-continue-as-new.time-skipping',
+  'lien-search-sla-breached-v2.time-skipping',
   'lien-search-sla-breached.time-skipping',
+  'municipal-lien-search-completed-v2.dev',
   'municipal-lien-search-completed.dev',
+  'payoff-cancel-workflow-v2.time-skipping',
   'payoff-cancel-workflow.time-skipping',
+  'payoff-cancelled-through-api-v2.dev',
   'payoff-cancelled-through-api.dev',
+  'payoff-completed-v2.dev',
   'payoff-completed.dev',
+  'payoff-escalation-assigned-v2.dev',
   'payoff-escalation-assigned.dev',
+  'payoff-needs-human-complete-v2.time-skipping',
   'payoff-needs-human-complete.time-skipping',
+  'payoff-retries-escalation-retry-v2.time-skipping',
   'payoff-retries-escalation-retry.time-skipping',
 ];
 

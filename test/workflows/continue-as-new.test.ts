@@ -68,7 +68,7 @@ describe('continue-as-new', () => {
     });
     expect((await handle.result()).status).toBe('COMPLETED');
     recordHistory(
-      'lien-search-resumed-after-continue-as-new',
+      'lien-search-resumed-after-continue-as-new-v2',
       'time-skipping',
       h.address,
       handle.workflowId,

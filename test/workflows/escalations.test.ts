@@ -122,7 +122,12 @@ describe('escalations', () => {
     });
     expect(answer.result).toBe('applied');
     expect((await handle.result()).status).toBe('COMPLETED');
-    recordHistory('payoff-retries-escalation-retry', 'time-skipping', h.address, handle.workflowId);
+    recordHistory(
+      'payoff-retries-escalation-retry-v2',
+      'time-skipping',
+      h.address,
+      handle.workflowId,
+    );
 
     const all = await attempts(rowId);
     expect(all.map((a) => [a.attempt, a.status, a.agentName])).toEqual([
@@ -178,7 +183,7 @@ describe('escalations', () => {
       args: [{ escalationId: escalation.id, userId: hil, action: 'COMPLETE', output }],
     });
     expect((await handle.result()).status).toBe('COMPLETED');
-    recordHistory('payoff-needs-human-complete', 'time-skipping', h.address, handle.workflowId);
+    recordHistory('payoff-needs-human-complete-v2', 'time-skipping', h.address, handle.workflowId);
 
     const rows = await attempts(rowId);
     expect(rows.map((a) => [a.attempt, a.executorType, a.status, a.executedBy])).toEqual([
@@ -234,7 +239,7 @@ describe('escalations', () => {
       ],
     });
     expect((await handle.result()).status).toBe('CANCELLED');
-    recordHistory('payoff-cancel-workflow', 'time-skipping', h.address, handle.workflowId);
+    recordHistory('payoff-cancel-workflow-v2', 'time-skipping', h.address, handle.workflowId);
 
     const row = await workflowRow(t, rowId);
     expect(row.status).toBe('CANCELLED');

@@ -61,7 +61,7 @@ describe('each workflow type runs to COMPLETED with the scripted n8n stand-in', 
     const { rowId, workflowId } = await h.start('PAYOFF');
     const handle = h.client.workflow.getHandle<typeof businessWorkflow>(workflowId);
     const result = await handle.result();
-    recordHistory('payoff-completed', 'dev', h.address, handle.workflowId);
+    recordHistory('payoff-completed-v2', 'dev', h.address, handle.workflowId);
     expect(result).toEqual({
       status: 'COMPLETED',
       completedSteps: [
@@ -166,7 +166,7 @@ describe('each workflow type runs to COMPLETED with the scripted n8n stand-in', 
     const { rowId, workflowId } = await h.start('HOA_ACQUISITION', { priority: 'URGENT' });
     const handle = h.client.workflow.getHandle<typeof businessWorkflow>(workflowId);
     expect((await handle.result()).status).toBe('COMPLETED');
-    recordHistory('hoa-acquisition-completed', 'dev', h.address, handle.workflowId);
+    recordHistory('hoa-acquisition-completed-v2', 'dev', h.address, handle.workflowId);
 
     const tasks = await tasksOf(rowId);
     expect(
@@ -214,7 +214,7 @@ describe('each workflow type runs to COMPLETED with the scripted n8n stand-in', 
     const { rowId, workflowId } = await h.start('MUNICIPAL_LIEN_SEARCH');
     const handle = h.client.workflow.getHandle<typeof businessWorkflow>(workflowId);
     expect((await handle.result()).status).toBe('COMPLETED');
-    recordHistory('municipal-lien-search-completed', 'dev', h.address, handle.workflowId);
+    recordHistory('municipal-lien-search-completed-v2', 'dev', h.address, handle.workflowId);
 
     const tasks = await tasksOf(rowId);
     expect(tasks.map((x) => [x.taskType, x.agentName, x.status])).toEqual([

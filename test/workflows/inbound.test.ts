@@ -170,7 +170,7 @@ describe('waiting for the HOA documents (10-day SLA, follow-up every 48 h, at mo
     });
     await handle.executeUpdate(documentReceivedUpdate, { args: [hoaDocs()] });
     expect((await handle.result()).status).toBe('COMPLETED');
-    recordHistory('hoa-follow-ups-sent-and-failed', 'time-skipping', h.address, workflowId);
+    recordHistory('hoa-follow-ups-sent-and-failed-v2', 'time-skipping', h.address, workflowId);
   });
 
   it('marks a follow-up FAILED without asking n8n when no earlier step found a contact address', async () => {

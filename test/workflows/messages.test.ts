@@ -215,7 +215,7 @@ describe('task outcomes', () => {
       await h.startWorker();
     }
     expect((await handle.result()).status).toBe('COMPLETED');
-    recordHistory('lien-search-outcome-by-signal', 'dev', h.address, handle.workflowId);
+    recordHistory('lien-search-outcome-by-signal-v2', 'dev', h.address, handle.workflowId);
     const completions = await t.db
       .select()
       .from(auditEvents)
@@ -239,7 +239,7 @@ describe('dispatch to n8n', () => {
     });
     // Without the outcome ending the wait, the dispatch would retry for an hour first.
     expect((await handle.result()).status).toBe('COMPLETED');
-    recordHistory('lien-search-outcome-overtakes-dispatch', 'dev', h.address, handle.workflowId);
+    recordHistory('lien-search-outcome-overtakes-dispatch-v2', 'dev', h.address, handle.workflowId);
     const rows = await t.db
       .select()
       .from(taskExecutions)

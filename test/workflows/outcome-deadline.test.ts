@@ -78,7 +78,7 @@ describe('the outcome deadline of a dispatched attempt', () => {
     // Past it: the attempt is FAILED (retryable, by the system), the backoff (5 min) runs, and
     // a second attempt is dispatched and answered; the workflow completes.
     expect((await handle.result()).status).toBe('COMPLETED');
-    recordHistory('lien-search-outcome-lost', 'time-skipping', h.address, handle.workflowId);
+    recordHistory('lien-search-outcome-lost-v2', 'time-skipping', h.address, handle.workflowId);
     const attempts = await researchAttempts(rowId);
     expect(attempts.map((a) => [a.attempt, a.status, a.errorRetryable])).toEqual([
       [1, 'FAILED', true],

@@ -202,12 +202,7 @@ describe('the SLA ladder (24-hour SLA, time skipping)', () => {
     });
     expect(answer.result).toBe('applied');
     expect((await handle.result()).status).toBe('COMPLETED');
-    recordHistory(
-      'lien-search-sla-breached-deadlines',
-      'time-skipping',
-      h.address,
-      handle.workflowId,
-    );
+    recordHistory('lien-search-sla-breached-v2', 'time-skipping', h.address, handle.workflowId);
     const [closed] = await t.db.select().from(escalations).where(eq(escalations.workflowId, rowId));
     expect(closed!.status).toBe('RESOLVED');
     expect((await slaOf(task.id)).status).toBe('COMPLETED');
