@@ -39,6 +39,7 @@ export default tseslint.config(
       'coverage/',
       'n8n/node_modules/',
       'db/migrations/',
+      '.scratch/',
     ],
   },
   js.configs.recommended,

@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,81 +10,16 @@ import { getFreePort } from '../../src/infra/ports.js';
 import { TEMPORAL_CLI } from '../../src/infra/tools.js';
 import { smokeWorkflow } from '../../workflows/index.js';
 import { tempDataDir } from '../helpers/embedded.js';
+import {
+  freePorts,
+  interrupt,
+  launch,
+  processesOf,
+  processRunning,
+  startStack as start,
+  type Launched as Stack,
+} from '../helpers/npm-start.js';
 import { eventually } from '../helpers/wait.js';
-
-/** Every process whose environment carries this DATA_DIR: what `npm start` started. */
-function processesOf(dataDir: string): number[] {
-  const pids: number[] = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const env = fs.readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
-      if (env.includes(`DATA_DIR=${dataDir}`)) pids.push(Number(entry));
-    } catch {
-      // Gone, or not ours to read.
-    }
-  }
-  return pids;
-}
-
-/** The process of ours under that DATA_DIR whose command line runs `entry` (e.g. src/worker.ts). */
-function processRunning(dataDir: string, entry: string): number | undefined {
-  return processesOf(dataDir).find((pid) => {
-    try {
-      return fs
-        .readFileSync(`/proc/${pid}/cmdline`, 'utf8')
-        .split('\0')
-        .some((a) => a.endsWith(entry));
-    } catch {
-      return false;
-    }
-  });
-}
-
-interface Stack {
-  child: ChildProcess;
-  output: () => string;
-}
-
-/** `npm start`'s entrypoint as a child process, its output collected. */
-function launch(env: NodeJS.ProcessEnv): Stack {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(PROJECT_ROOT, 'src/start.ts')],
-    {
-      cwd: PROJECT_ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  return { child, output: () => out };
-}
-
-async function start(env: NodeJS.ProcessEnv): Promise<Stack> {
-  const stack = launch(env);
-  const { child, output } = stack;
-  await new Promise<void>((resolve, reject) => {
-    const timer = setInterval(() => {
-      if (output().includes('Press Ctrl-C to stop.')) {
-        clearInterval(timer);
-        resolve();
-      } else if (child.exitCode !== null) {
-        clearInterval(timer);
-        reject(new Error(`npm start exited early:\n${output()}`));
-      }
-    }, 200);
-  });
-  return stack;
-}
-
-async function interrupt(stack: Stack): Promise<number | null> {
-  const exited = new Promise<number | null>((r) => stack.child.once('exit', (code) => r(code)));
-  stack.child.kill('SIGINT');
-  return exited;
-}
 
 describe('npm start', () => {
   const data = tempDataDir('stack');
@@ -98,14 +33,7 @@ describe('npm start', () => {
     'brings the stack up, restarts a worker that dies, stops it all on Ctrl-C in order, and a second start reuses the data',
     { timeout: 420_000 },
     async () => {
-      const ports = {
-        PORT: await getFreePort(),
-        EMBEDDED_PG_PORT: await getFreePort(),
-        TEMPORAL_PORT: await getFreePort(),
-        TEMPORAL_UI_PORT: await getFreePort(),
-        N8N_PORT: await getFreePort(),
-        AGENT_SIMULATOR_PORT: await getFreePort(),
-      };
+      const ports = await freePorts();
       const env = {
         ...process.env,
         ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),

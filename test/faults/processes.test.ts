@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withFault } from './scenario.js';
+import { startFaultStack, type FaultStack } from './stack.js';
+import { printSummary } from './summary.js';
+
+// Each test: a batch of 20 workflows (PAYOFF, MUNICIPAL_LIEN_SEARCH, HOA_ACQUISITION, their
+// documents posted signed by the counterparties), one fault injected into a real process
+// mid-batch, then every table checked: all 20 completed, no row lost or written twice, one
+// audit event per transition, and the API answered every request, 503 while a dependency was
+// down, never a 500, never a hang. Time runs 60 times faster (WORKFLOW_TIME_SCALE): an agent's
+// outcome deadline of 30 minutes is 30 s here, its SLA of 4 hours 4 minutes.
+
+let stack: FaultStack;
+const target = () => stack;
+
+beforeAll(async () => {
+  stack = await startFaultStack();
+}, 300_000);
+afterAll(async () => {
+  printSummary();
+  await stack?.close();
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('faults in real processes, mid-batch', () => {
+  it('the worker SIGKILLed, then SIGTERMed every 5 s', { timeout: 420_000 }, async () => {
+    await withFault(target, 'worker SIGKILL + SIGTERM every 5 s', async () => {
+      await stack.worker.kill('SIGKILL');
+      await sleep(2_000);
+      await stack.worker.start();
+      for (let i = 0; i < 4; i++) {
+        await sleep(5_000);
+        await stack.worker.kill('SIGTERM');
+        await stack.worker.start();
+      }
+    });
+  });
+
+  it(
+    'the API SIGKILLed while n8n calls back, up again 10 s later',
+    { timeout: 420_000 },
+    async () => {
+      const answers = await withFault(target, 'API SIGKILL for 10 s', async () => {
+        await stack.api.kill('SIGKILL');
+        await sleep(10_000);
+        await stack.api.start();
+      });
+      // Meanwhile nothing answered (connection refused), and nothing was lost for it.
+      expect(answers.some((a) => a.status === 'network error')).toBe(true);
+    },
+  );
+
+  it(
+    'PostgreSQL frozen (SIGSTOP) for 20 s, then stopped for 30 s',
+    { timeout: 480_000 },
+    async () => {
+      const answers = await withFault(target, 'PostgreSQL frozen 20 s, stopped 30 s', async () => {
+        stack.postgres.freeze();
+        await sleep(20_000);
+        stack.postgres.thaw();
+        await sleep(3_000);
+        await stack.postgres.stop();
+        await sleep(30_000);
+        await stack.postgres.start();
+      });
+      expect(answers.filter((a) => a.status === 503).length).toBeGreaterThan(0);
+    },
+  );
+
+  it(
+    'PostgreSQL crashed (SIGKILL of the server and its backends), restarted 10 s later',
+    { timeout: 420_000 },
+    async () => {
+      await withFault(target, 'PostgreSQL crash', async () => {
+        await stack.postgres.crash();
+        await sleep(10_000);
+        await stack.postgres.start();
+      });
+    },
+  );
+
+  it(
+    'the Temporal dev server SIGKILLed, restarted 15 s later on its file',
+    { timeout: 480_000 },
+    async () => {
+      const answers = await withFault(target, 'Temporal SIGKILL for 15 s', async () => {
+        await stack.temporal.kill();
+        await sleep(15_000);
+        await stack.temporal.start();
+      });
+      expect(answers.filter((a) => a.what === 'create' && a.status === 503).length).toBeGreaterThan(
+        0,
+      );
+    },
+  );
+
+  it('n8n SIGKILLed, restarted after 20 s', { timeout: 480_000 }, async () => {
+    await withFault(target, 'n8n SIGKILL for 20 s', async () => {
+      await stack.n8n.kill('SIGKILL');
+      await sleep(20_000);
+      await stack.n8n.start();
+    });
+  });
+
+  it('n8n stopped gracefully (SIGTERM), started again', { timeout: 480_000 }, async () => {
+    await withFault(target, 'n8n SIGTERM, then started', async () => {
+      await stack.n8n.stop();
+      await sleep(5_000);
+      await stack.n8n.start();
+    });
+  });
+
+  it('n8n answering 500 for 20 s', { timeout: 420_000 }, async () => {
+    await withFault(target, 'n8n answering 500 for 20 s', async () => {
+      stack.proxy.setFailing(true);
+      await sleep(20_000);
+      stack.proxy.setFailing(false);
+    });
+  });
+});
