@@ -54,8 +54,12 @@ export function createPool(connectionString: string, max = 10, options: PoolOpti
       ? { idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs }
       : {}),
   });
-  // An idle client losing its server must not crash the process; the next query reports it.
+  // A client losing its server must not crash the process; the query that uses it next
+  // reports the error (and the pool drops the client when it is released). pg emits 'error'
+  // on the client itself, and the pool listens only while the client is idle in the pool: a
+  // client checked out between two queries (a transaction's, a LISTEN's) would have none.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 

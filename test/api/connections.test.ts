@@ -90,7 +90,6 @@ describe('bounded waits on PostgreSQL', () => {
   it('idle_in_transaction_session_timeout ends a transaction left open', async () => {
     const pool = createPool(t.url, 1, { idleInTransactionTimeoutMs: 300 });
     const client = await pool.connect();
-    client.on('error', () => undefined); // the server closes the session
     try {
       await client.query('BEGIN');
       await new Promise((r) => setTimeout(r, 1_000));
@@ -104,6 +103,35 @@ describe('bounded waits on PostgreSQL', () => {
       client.release(true);
       await pool.end();
     }
+  });
+
+  it('a checked-out client whose server session dies between two queries does not crash the process; the next query says so', async () => {
+    const pool = createPool(t.url, 2);
+    const client = await pool.connect();
+    try {
+      const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      // Killed from elsewhere while this client holds it, no query of its own under way (as
+      // when PostgreSQL crashes during a transaction): pg emits 'error' on the client.
+      const pid = rows[0]!.pid;
+      await t.pool.query('SELECT pg_terminate_backend($1)', [pid]);
+      await eventually('the session gone', async () => {
+        const left = await t.pool.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid]);
+        return left.rowCount === 0;
+      });
+      // Its last words (FATAL 57P01) reach the client while it has no query to hand them to.
+      await new Promise((r) => setTimeout(r, 200));
+      const err = await client.query('SELECT 1').then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(Error);
+      expect(isDatabaseUnavailable(err)).toBe(true);
+    } finally {
+      client.release(true);
+    }
+    // The pool serves on with a fresh connection.
+    expect((await pool.query('SELECT 1 AS one')).rows[0]).toEqual({ one: 1 });
+    await pool.end();
   });
 
   it('a connection that cannot be made is "database unavailable" too, within connectionTimeoutMs', async () => {

@@ -26,6 +26,8 @@ export interface BatchTarget {
   recentOutput(): string;
   /** The Temporal frontend, to describe workflows that did not finish. */
   temporalAddress: string;
+  /** Which of our processes died with nobody killing them (a crash ends the wait at once). */
+  deaths?(): string | undefined;
 }
 
 const TYPES: WorkflowType[] = ['PAYOFF', 'MUNICIPAL_LIEN_SEARCH', 'HOA_ACQUISITION'];
@@ -170,8 +172,13 @@ export function startBatch(stack: BatchTarget, count = 20) {
       let last = '';
       for (;;) {
         try {
-          const { rows } = await stack.pool.query<{ id: string; status: string; step: string }>(
-            `SELECT w.id, w.status,
+          const { rows } = await stack.pool.query<{
+            id: string;
+            tid: string | null;
+            status: string;
+            step: string;
+          }>(
+            `SELECT w.id, w.temporal_workflow_id AS tid, w.status,
                     coalesce((SELECT t.task_type || ' ' || t.status || ' #' || t.attempt
                                 FROM task_executions t WHERE t.workflow_id = w.id
                                ORDER BY t.step_index DESC, t.attempt DESC LIMIT 1), '-') AS step
@@ -186,6 +193,10 @@ export function startBatch(stack: BatchTarget, count = 20) {
           const summary = `${count - open.length} of ${count} completed`;
           if (summary !== last) progress(summary);
           last = summary;
+          const dead = stack.deaths?.();
+          if (dead) {
+            throw new Error(`Only ${summary}: ${dead}\n${stack.recentOutput()}`);
+          }
           if (Date.now() > deadline) {
             throw new Error(
               `Only ${summary} after ${timeoutMs / 1000} s; still open:\n${open
@@ -207,24 +218,18 @@ export function startBatch(stack: BatchTarget, count = 20) {
 }
 
 /** What Temporal says of workflows that did not finish (pending activities, tasks, timers). */
-function describe(stack: BatchTarget, open: { id: string }[]): string {
+function describe(stack: BatchTarget, open: { id: string; tid: string | null }[]): string {
   return open
-    .map(({ id }) => {
+    .map(({ id, tid }) => {
+      const workflowId = tid ?? `workflow-${id}`;
       try {
         return execFileSync(
           TEMPORAL_CLI,
-          [
-            'workflow',
-            'describe',
-            '--workflow-id',
-            `workflow-${id}`,
-            '--address',
-            stack.temporalAddress,
-          ],
+          ['workflow', 'describe', '--workflow-id', workflowId, '--address', stack.temporalAddress],
           { timeout: 10_000 },
         ).toString();
       } catch (err) {
-        return `temporal workflow describe workflow-${id}: ${String(err)}`;
+        return `temporal workflow describe ${workflowId}: ${String(err)}`;
       }
     })
     .join('\n');

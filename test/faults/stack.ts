@@ -41,6 +41,10 @@ export interface Service {
   start(): Promise<void>;
   /** Sends the signal to the process group and waits until it has exited. */
   kill(signal: NodeJS.Signals): Promise<void>;
+  /** How it died when no test killed it (a crash is a finding), or undefined. */
+  death(): string | undefined;
+  /** Starts it again if it died on its own, so that the next scenario starts whole. */
+  revive(): Promise<void>;
 }
 
 /** Every process whose parent chain leads to `root` (PostgreSQL's backends call setsid()). */
@@ -216,10 +220,19 @@ export async function startFaultStack(opts: FaultStackOptions = {}) {
   const output: string[] = [];
   const service = (name: 'api' | 'worker', entry: string, ready: string): Service => {
     let proc: ManagedProcess | undefined;
+    let killing = false;
+    let died: string | undefined;
     return {
       name,
       current: () => proc,
+      death: () => died,
+      async revive() {
+        if (!died) return;
+        progress(`the ${name} had died on its own (${died}); starting it again`);
+        await this.start();
+      },
       async start() {
+        died = undefined;
         const started = startProcess({
           name,
           command: process.execPath,
@@ -232,6 +245,11 @@ export async function startFaultStack(opts: FaultStackOptions = {}) {
           },
         });
         proc = started;
+        void started.exited.then(({ code, signal }) => {
+          if (killing || proc !== started) return;
+          died = `exit code ${code ?? '-'}, signal ${signal ?? '-'}`;
+          progress(`the ${name} exited on its own: ${died}`);
+        });
         await waitUntil(
           `the ${name} was ready`,
           () => Promise.resolve(started.recentOutput().includes(ready)),
@@ -239,7 +257,13 @@ export async function startFaultStack(opts: FaultStackOptions = {}) {
         );
       },
       async kill(signal) {
-        if (proc) await killGroup(proc, signal);
+        if (!proc) return;
+        killing = true;
+        try {
+          await killGroup(proc, signal);
+        } finally {
+          killing = false;
+        }
       },
     };
   };
@@ -284,6 +308,17 @@ export async function startFaultStack(opts: FaultStackOptions = {}) {
     api,
     worker,
     proxy,
+    /** Our API or worker, died with no test killing it: the scenario fails at once. */
+    deaths: () =>
+      [api, worker]
+        .map((x) => (x.death() ? `the ${x.name} died on its own (${x.death()})` : undefined))
+        .filter(Boolean)
+        .join('; ') || undefined,
+    /** Starts again whatever died on its own (one scenario's crash must not fail the next). */
+    revive: async () => {
+      await api.revive();
+      await worker.revive();
+    },
     /** The last lines our API and worker printed (for a failure's message). */
     recentOutput: () => output.slice(-60).join('\n'),
     postgres: {
