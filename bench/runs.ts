@@ -2,7 +2,7 @@
 // and the bare baseline's six steps.
 import { randomUUID } from 'node:crypto';
 import { workflows } from '../db/schema/index.js';
-import { startBusinessWorkflow } from '../src/workflows/service.js';
+import { newWorkflowIdentity, startBusinessWorkflow } from '../src/workflows/service.js';
 import { getDefinition, latestVersion, type WorkflowType } from '../workflows/definitions/index.js';
 import type { Stack, BenchDatabase } from './stack.js';
 import { bareStepsWorkflow } from './baselines/bare-workflows.js';
@@ -22,6 +22,7 @@ export async function insertRows(
     .insert(workflows)
     .values(
       Array.from({ length: count }, (_, i) => ({
+        ...newWorkflowIdentity(type),
         workflowType: type,
         clientId: bdb.orgId,
         title: `Bench ${type} ${i}`,

@@ -27,6 +27,11 @@ export const RexeraClientId = defineSearchAttributeKey(
 );
 /** When the whole workflow is due. */
 export const RexeraDueAt = defineSearchAttributeKey('RexeraDueAt', SearchAttributeType.DATETIME);
+/** Since when the step in RexeraCurrentTask has been the current one ("stuck for N hours"). */
+export const RexeraStepSince = defineSearchAttributeKey(
+  'RexeraStepSince',
+  SearchAttributeType.DATETIME,
+);
 
 export const SEARCH_ATTRIBUTE_KEYS = [
   RexeraWorkflowType,
@@ -35,4 +40,5 @@ export const SEARCH_ATTRIBUTE_KEYS = [
   RexeraCurrentTask,
   RexeraClientId,
   RexeraDueAt,
+  RexeraStepSince,
 ] as const;

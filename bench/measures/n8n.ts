@@ -8,7 +8,7 @@ import { createAgentSimulator } from '../../src/agents/simulator.js';
 import { startApi } from '../../src/api/server.js';
 import { N8N_BIN, startN8n } from '../../src/infra/n8n.js';
 import { getFreePort } from '../../src/infra/ports.js';
-import { startBusinessWorkflow } from '../../src/workflows/service.js';
+import { newWorkflowIdentity, startBusinessWorkflow } from '../../src/workflows/service.js';
 import { timed } from '../progress.js';
 import { result } from '../runs.js';
 import { poolAs, type Stack } from '../stack.js';
@@ -63,7 +63,12 @@ export async function measureN8n(
       for (let i = 0; i < opts.runs; i++) {
         const [row] = await bdb.db
           .insert(workflows)
-          .values({ workflowType: 'MUNICIPAL_LIEN_SEARCH', clientId: bdb.orgId, title: `n8n ${i}` })
+          .values({
+            ...newWorkflowIdentity('MUNICIPAL_LIEN_SEARCH'),
+            workflowType: 'MUNICIPAL_LIEN_SEARCH',
+            clientId: bdb.orgId,
+            title: `n8n ${i}`,
+          })
           .returning();
         ids.push(row!.id);
         const { workflowId } = await startBusinessWorkflow(

@@ -5,7 +5,7 @@ import { workflows } from '../../db/schema/index.js';
 import { mintToken } from '../../src/api/auth/jwt.js';
 import { startApi } from '../../src/api/server.js';
 import { getFreePort } from '../../src/infra/ports.js';
-import { startBusinessWorkflow } from '../../src/workflows/service.js';
+import { newWorkflowIdentity, startBusinessWorkflow } from '../../src/workflows/service.js';
 import {
   completeAll,
   counterpartyAnswers,
@@ -53,7 +53,12 @@ export async function measureSse(stack: Stack, opts: { runs: number }): Promise<
       for (let i = 0; i < opts.runs; i++) {
         const [row] = await bdb.db
           .insert(workflows)
-          .values({ workflowType: 'PAYOFF', clientId: bdb.orgId, title: `SSE ${i}` })
+          .values({
+            ...newWorkflowIdentity('PAYOFF'),
+            workflowType: 'PAYOFF',
+            clientId: bdb.orgId,
+            title: `SSE ${i}`,
+          })
           .returning();
         const address = api.server.address() as { port: number };
         const res = await fetch(

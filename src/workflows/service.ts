@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   ApplicationFailure,
   WorkflowIdConflictPolicy,
@@ -7,10 +8,10 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError,
   type Client,
 } from '@temporalio/client';
-import { eq } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
-import { workflows } from '../../db/schema/index.js';
-import { latestVersion } from '../../workflows/definitions/index.js';
+import { clients, workflows } from '../../db/schema/index.js';
+import { latestVersion, type WorkflowType } from '../../workflows/definitions/index.js';
 import {
   assignEscalationUpdate,
   cancelRequestedSignal,
@@ -30,7 +31,13 @@ import {
   type TaskOutcomeAnswer,
 } from '../../workflows/business/messages.js';
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
-import { businessWorkflow, businessWorkflowId } from '../../workflows/business/workflow.js';
+import {
+  businessWorkflowId,
+  legacyBusinessWorkflowId,
+  temporalWorkflowTypeOf,
+} from '../../workflows/business/identity.js';
+import { staticDetails, staticSummary } from '../../workflows/business/summary.js';
+import type { BusinessWorkflowInput } from '../../workflows/business/workflow.js';
 
 export interface WorkflowServiceDeps {
   db: Database;
@@ -39,42 +46,96 @@ export interface WorkflowServiceDeps {
 }
 
 /**
- * Starts the Temporal workflow that owns an existing `workflows` row. The Temporal ID is
- * derived from the row ID, so a second call (a retried request, a double click) attaches
- * to the same workflow instead of starting another.
+ * A new row's ID and its Temporal workflow ID, written together at insert (the API does it):
+ * the row names its workflow before anything is started or routed.
+ */
+export function newWorkflowIdentity(workflowType: WorkflowType): {
+  id: string;
+  temporalWorkflowId: string;
+} {
+  const id = randomUUID();
+  return { id, temporalWorkflowId: businessWorkflowId(workflowType, id) };
+}
+
+/**
+ * The Temporal workflow ID of a row: the one it was given (workflows.temporal_workflow_id),
+ * else, for a row written by the API before the ID named the business type, the old ID if a
+ * workflow runs under it, else a new ID, written on the row first (a concurrent start that
+ * wrote one before wins): one row, one workflow, ever.
+ */
+async function workflowIdOf(
+  deps: WorkflowServiceDeps,
+  row: typeof workflows.$inferSelect,
+): Promise<string> {
+  if (row.temporalWorkflowId) return row.temporalWorkflowId;
+  const legacy = legacyBusinessWorkflowId(row.id);
+  try {
+    await deps.client.workflow.getHandle(legacy).describe();
+    return legacy;
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+  }
+  const [claimed] = await deps.db
+    .update(workflows)
+    .set({ temporalWorkflowId: businessWorkflowId(row.workflowType, row.id) })
+    .where(and(eq(workflows.id, row.id), isNull(workflows.temporalWorkflowId)))
+    .returning({ id: workflows.temporalWorkflowId });
+  if (claimed?.id) return claimed.id;
+  const [now] = await deps.db
+    .select({ id: workflows.temporalWorkflowId })
+    .from(workflows)
+    .where(eq(workflows.id, row.id));
+  return now!.id!;
+}
+
+/**
+ * Starts the Temporal workflow that owns an existing `workflows` row, under the workflow type
+ * and ID that name its business type (PayoffWorkflow, payoff-<row id>). The ID is the row's,
+ * so a second call (a retried request, a double click) attaches to the same workflow instead
+ * of starting another.
  */
 export async function startBusinessWorkflow(
   deps: WorkflowServiceDeps,
   workflowRowId: string,
   opts: { maxHistoryEvents?: number; timeScale?: number } = {},
 ): Promise<{ workflowId: string; runId: string }> {
-  const [row] = await deps.db.select().from(workflows).where(eq(workflows.id, workflowRowId));
-  if (!row) throw new Error(`No workflows row ${workflowRowId}`);
+  const [found] = await deps.db
+    .select({ row: workflows, clientName: clients.name })
+    .from(workflows)
+    .leftJoin(clients, eq(clients.id, workflows.clientId))
+    .where(eq(workflows.id, workflowRowId));
+  if (!found) throw new Error(`No workflows row ${workflowRowId}`);
+  const { row } = found;
+  const clientName = found.clientName ?? undefined;
   const version = latestVersion(row.workflowType);
-  const workflowId = businessWorkflowId(row.id);
-  const handle = await deps.client.workflow.start(businessWorkflow, {
-    workflowId,
-    taskQueue: deps.taskQueue,
-    args: [
-      {
-        workflowRowId: row.id,
-        workflowType: row.workflowType,
-        definitionVersion: version,
-        priority: row.priority,
-        clientId: row.clientId,
-        metadata: row.metadata,
-        maxHistoryEvents: opts.maxHistoryEvents,
-        // Only when shrunk: production inputs stay as they were.
-        ...(opts.timeScale !== undefined && opts.timeScale !== 1
-          ? { timeScale: opts.timeScale }
-          : {}),
-      },
-    ],
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    // Search attributes are set by the workflow itself, in its first task (one place).
-    staticSummary: `${row.workflowType} · ${row.priority} · ${row.title}`,
-  });
+  const workflowId = await workflowIdOf(deps, row);
+  const input: BusinessWorkflowInput = {
+    workflowRowId: row.id,
+    workflowType: row.workflowType,
+    definitionVersion: version,
+    priority: row.priority,
+    clientId: row.clientId,
+    metadata: row.metadata,
+    clientName,
+    title: row.title,
+    maxHistoryEvents: opts.maxHistoryEvents,
+    // Only when shrunk: production inputs stay as they were.
+    ...(opts.timeScale !== undefined && opts.timeScale !== 1 ? { timeScale: opts.timeScale } : {}),
+  };
+  const view = { ...row, clientName };
+  const handle = await deps.client.workflow.start(
+    temporalWorkflowTypeOf(workflowId, row.workflowType),
+    {
+      workflowId,
+      taskQueue: deps.taskQueue,
+      args: [input],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      // Search attributes are set by the workflow itself, in its first task (one place).
+      staticSummary: staticSummary(view),
+      staticDetails: staticDetails({ ...view, rowId: row.id }),
+    },
+  );
   return { workflowId, runId: handle.firstExecutionRunId };
 }
 

@@ -61,7 +61,7 @@ describe('database activities repeated with the same input write nothing twice',
 
     const init = {
       workflowRowId: rowId,
-      temporalWorkflowId: `workflow-${rowId}`,
+      temporalWorkflowId: `municipal-lien-search-${rowId}`,
       startedAt: T0,
       dueAt: T0 + 7200_000,
       tasks: [task],
@@ -272,7 +272,10 @@ describe('database activities repeated with the same input write nothing twice',
         .sort(),
     ).toEqual(['0.30', '50.00']);
     const [wf] = await t.db.select().from(workflows).where(eq(workflows.id, rowId));
-    expect(wf).toMatchObject({ status: 'COMPLETED', temporalWorkflowId: `workflow-${rowId}` });
+    expect(wf).toMatchObject({
+      status: 'COMPLETED',
+      temporalWorkflowId: `municipal-lien-search-${rowId}`,
+    });
     expect(
       (await t.db.select().from(communications).where(eq(communications.workflowId, rowId))).length,
     ).toBe(5);

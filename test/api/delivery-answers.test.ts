@@ -152,7 +152,7 @@ describe('closed workflow', () => {
       body: { reason: 'The sale fell through' },
     });
     expect(cancelled.status).toBe(202);
-    await expect(h.client.workflow.getHandle(`workflow-${id}`).result()).rejects.toThrow();
+    await expect(h.client.workflow.getHandle(`payoff-${id}`).result()).rejects.toThrow();
     const before = await documentCount();
 
     const outcome = await signedPost('/api/task-outcomes', {
@@ -216,7 +216,7 @@ describe('closed workflow', () => {
     const first = await create();
     expect(first.status).toBe(201);
     const id = (first.body.workflow as { id: string }).id;
-    await h.client.workflow.getHandle(`workflow-${id}`).terminate('test: ended early');
+    await h.client.workflow.getHandle(`payoff-${id}`).terminate('test: ended early');
     const again = await create();
     expect(again.status, JSON.stringify(again.body)).toBe(200);
     expect(again.body).toMatchObject({ created: false, workflow: { id } });

@@ -113,14 +113,17 @@ afterAll(async () => {
   if (db && !db.process.hasExited()) {
     const pool = createPool(db.url, 1);
     const { rows } = await pool
-      .query<{ id: string }>("SELECT id FROM workflows WHERE title LIKE 'resilience %'")
+      // (Each started under the ID the row holds.)
+      .query<{ id: string }>(
+        "SELECT temporal_workflow_id AS id FROM workflows WHERE title LIKE 'resilience %' AND temporal_workflow_id IS NOT NULL",
+      )
       .catch(() => ({ rows: [] as { id: string }[] }));
     await pool.end();
     const connection = await Connection.connect({ address: inject('temporalAddress') });
     const client = new Client({ connection });
     for (const { id } of rows) {
       await client.workflow
-        .getHandle(`workflow-${id}`)
+        .getHandle(id)
         .terminate('test over')
         .catch(() => undefined);
     }

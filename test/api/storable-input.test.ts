@@ -36,12 +36,12 @@ beforeAll(async () => {
 afterAll(async () => {
   // The workflows the control cases started (no worker runs their task queue).
   const { rows } = await t.pool.query<{ id: string }>(
-    "SELECT id FROM workflows WHERE title LIKE 'storable %'",
+    "SELECT temporal_workflow_id AS id FROM workflows WHERE title LIKE 'storable %' AND temporal_workflow_id IS NOT NULL",
   );
   const client = new Client({ connection: temporal });
   for (const { id } of rows) {
     await client.workflow
-      .getHandle(`workflow-${id}`)
+      .getHandle(id)
       .terminate('test over')
       .catch(() => undefined);
   }

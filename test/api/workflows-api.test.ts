@@ -54,11 +54,11 @@ describe('a PAYOFF through the API', () => {
     const id = (created.body.workflow as { id: string }).id;
     expect(created.body).toMatchObject({
       workflow: { clientId: world.orgA.id, status: 'PENDING', priority: 'HIGH' },
-      temporalWorkflowId: `workflow-${id}`,
+      temporalWorkflowId: `payoff-${id}`,
     });
 
     const result = await h.client.workflow
-      .getHandle<typeof businessWorkflow>(`workflow-${id}`)
+      .getHandle<typeof businessWorkflow>(`payoff-${id}`)
       .result();
     expect(result.status).toBe('COMPLETED');
     // Every outcome went through POST /api/task-outcomes and was applied.
@@ -224,8 +224,7 @@ describe('HIL through the API', () => {
     });
     expect(again.status).toBe(409);
     expect(
-      (await h.client.workflow.getHandle<typeof businessWorkflow>(`workflow-${id}`).result())
-        .status,
+      (await h.client.workflow.getHandle<typeof businessWorkflow>(`payoff-${id}`).result()).status,
     ).toBe('COMPLETED');
   });
 });
@@ -308,10 +307,9 @@ describe('HIL taking escalations', () => {
     });
     expect(resolved.status).toBe(200);
     expect(
-      (await h.client.workflow.getHandle<typeof businessWorkflow>(`workflow-${id}`).result())
-        .status,
+      (await h.client.workflow.getHandle<typeof businessWorkflow>(`payoff-${id}`).result()).status,
     ).toBe('COMPLETED');
-    recordHistory('payoff-escalation-assigned-v2', 'dev', h.address, `workflow-${id}`);
+    recordHistory('payoff-escalation-assigned-v2', 'dev', h.address, `payoff-${id}`);
     expect((await assign(tokens.hil, {})).status).toBe(409);
   });
 });
@@ -345,9 +343,9 @@ describe('cancelling through the API', () => {
     });
     expect(cancelled.status).toBe(202);
     await expect(
-      h.client.workflow.getHandle<typeof businessWorkflow>(`workflow-${id}`).result(),
+      h.client.workflow.getHandle<typeof businessWorkflow>(`payoff-${id}`).result(),
     ).rejects.toThrow('Workflow execution cancelled');
-    recordHistory('payoff-cancelled-through-api-v2', 'dev', h.address, `workflow-${id}`);
+    recordHistory('payoff-cancelled-through-api-v2', 'dev', h.address, `payoff-${id}`);
 
     const got = await call(`${api.url}/api/workflows/${id}`, { token: tokens.hil });
     expect((got.body.workflow as { status: string }).status).toBe('CANCELLED');
@@ -447,7 +445,7 @@ describe('n8n callbacks', () => {
     });
     expect([different.status, different.body.result]).toEqual([409, undefined]);
     expect(different.body.error!.message).toMatch(/different outcome/);
-    await h.client.workflow.getHandle(`workflow-${id}`).result();
+    await h.client.workflow.getHandle(`payoff-${id}`).result();
   });
 
   it('answers 503 while Temporal is unreachable, and works once it is back', async () => {

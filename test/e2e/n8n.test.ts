@@ -163,8 +163,11 @@ describe('failure paths through real n8n', () => {
     });
     expect(done.status).toBe(200);
     expect(
-      (await h.client.workflow.getHandle<typeof businessWorkflow>(`workflow-${id}`).result())
-        .status,
+      (
+        await h.client.workflow
+          .getHandle<typeof businessWorkflow>(`municipal-lien-search-${id}`)
+          .result()
+      ).status,
     ).toBe('COMPLETED');
     const calls = sim.calls
       .filter((c) => c.workflowId === id)
@@ -278,8 +281,11 @@ describe('n8n itself', () => {
     expect(sim.calls.filter((c) => c.workflowId === id)).toEqual([]);
     n8n = await startN8n(n8nOptions);
     expect(
-      (await h.client.workflow.getHandle<typeof businessWorkflow>(`workflow-${id}`).result())
-        .status,
+      (
+        await h.client.workflow
+          .getHandle<typeof businessWorkflow>(`municipal-lien-search-${id}`)
+          .result()
+      ).status,
     ).toBe('COMPLETED');
     expect(sim.calls.filter((c) => c.workflowId === id)).toHaveLength(5);
   }, 180_000);
@@ -296,7 +302,11 @@ describe('end to end through real n8n', () => {
       });
       expect(created.status).toBe(201);
       const id = (created.body.workflow as { id: string }).id;
-      const handle = h.client.workflow.getHandle<typeof businessWorkflow>(`workflow-${id}`);
+      // The ID names the business type (payoff-<row id>, ...); the API says which.
+      expect(created.body.temporalWorkflowId).toMatch(new RegExp(`^[a-z-]+-${id}$`));
+      const handle = h.client.workflow.getHandle<typeof businessWorkflow>(
+        created.body.temporalWorkflowId as string,
+      );
       if (type !== 'MUNICIPAL_LIEN_SEARCH') {
         // The counterparty answers (the lender's statement, the HOA's documents), through the API.
         await eventually(

@@ -6,10 +6,9 @@ import { eq } from 'drizzle-orm';
 import { inject } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { clients, workflows } from '../../db/schema/index.js';
-import { startBusinessWorkflow } from '../../src/workflows/service.js';
+import { newWorkflowIdentity, startBusinessWorkflow } from '../../src/workflows/service.js';
 import { TEMPORAL_TEST_SERVER } from '../../src/infra/tools.js';
 import type { Priority, WorkflowType } from '../../workflows/definitions/index.js';
-import { businessWorkflowId } from '../../workflows/business/workflow.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { bundleWorkflows, bundleWorkflowsForTimeSkipping } from './temporal.js';
 import { startN8nStandIn, type Script } from './n8n-stand-in.js';
@@ -110,6 +109,8 @@ export async function createHarness(
       const [row] = await t.db
         .insert(workflows)
         .values({
+          // As the API writes a row: its Temporal workflow ID with it.
+          ...newWorkflowIdentity(type),
           workflowType: type,
           clientId: client_!.id,
           title: `${type} for 12 Elm St`,
@@ -195,5 +196,3 @@ export async function workflowRow(t: TestDatabase, rowId: string) {
   const [row] = await t.db.select().from(workflows).where(eq(workflows.id, rowId));
   return row!;
 }
-
-export { businessWorkflowId };

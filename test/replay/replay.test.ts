@@ -58,6 +58,7 @@ const EXPECTED = [
   'payoff-cancel-workflow.time-skipping',
   'payoff-cancelled-through-api-v2.dev',
   'payoff-cancelled-through-api.dev',
+  'payoff-completed-as-payoff-workflow.dev',
   'payoff-completed-v2.dev',
   'payoff-completed.dev',
   'payoff-escalation-assigned-v2.dev',

@@ -107,7 +107,7 @@ describe('task outcomes', () => {
 
     // The workflow has ended: a clear answer, nothing changed.
     expect((await deliverTaskOutcome(h.client, workflowId, done)).result).toBe('closed');
-    expect((await deliverTaskOutcome(h.client, `workflow-${randomUUID()}`, done)).result).toBe(
+    expect((await deliverTaskOutcome(h.client, `payoff-${randomUUID()}`, done)).result).toBe(
       'closed',
     );
   });

@@ -174,7 +174,7 @@ describe('the SLA ladder (24-hour SLA, time skipping)', () => {
 
     // Rex's answer to the third attempt comes at last: that attempt was recorded as lost, so it
     // is stale and changes nothing.
-    const late = await deliverTaskOutcome(h.client, `workflow-${rowId}`, {
+    const late = await deliverTaskOutcome(h.client, `municipal-lien-search-${rowId}`, {
       taskExecutionId: portal[2]!.id,
       attempt: 3,
       status: 'COMPLETED',
@@ -183,7 +183,9 @@ describe('the SLA ladder (24-hour SLA, time skipping)', () => {
     expect(late).toMatchObject({ result: 'stale' });
 
     // A person retries; this time the answer comes, and the workflow finishes.
-    const handle = h.client.workflow.getHandle<typeof businessWorkflow>(`workflow-${rowId}`);
+    const handle = h.client.workflow.getHandle<typeof businessWorkflow>(
+      `municipal-lien-search-${rowId}`,
+    );
     await handle.executeUpdate(resolveEscalationUpdate, {
       args: [{ escalationId: escalation!.id, userId: hil, action: 'RETRY' }],
     });
@@ -194,7 +196,7 @@ describe('the SLA ladder (24-hour SLA, time skipping)', () => {
         ),
       ),
     );
-    const answer = await deliverTaskOutcome(h.client, `workflow-${rowId}`, {
+    const answer = await deliverTaskOutcome(h.client, `municipal-lien-search-${rowId}`, {
       taskExecutionId: fourth.taskExecutionId,
       attempt: 4,
       status: 'COMPLETED',
@@ -218,7 +220,9 @@ describe('the SLA ladder (24-hour SLA, time skipping)', () => {
       .select()
       .from(escalations)
       .where(eq(escalations.workflowId, rowId));
-    const handle = h.client.workflow.getHandle<typeof businessWorkflow>(`workflow-${rowId}`);
+    const handle = h.client.workflow.getHandle<typeof businessWorkflow>(
+      `municipal-lien-search-${rowId}`,
+    );
     await handle.executeUpdate(resolveEscalationUpdate, {
       args: [
         {

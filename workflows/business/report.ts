@@ -1,9 +1,21 @@
 import { setCurrentDetails } from '@temporalio/workflow';
-import { RexeraCurrentTask, RexeraSlaLevel, RexeraStatus } from '../search-attributes.js';
+import {
+  RexeraCurrentTask,
+  RexeraSlaLevel,
+  RexeraStatus,
+  RexeraStepSince,
+} from '../search-attributes.js';
 import { updateVisibility } from '../visibility.js';
 import type { WorkflowStatus } from './messages.js';
 import { current, type Run } from './run.js';
-import type { SlaLevel, StepState } from './state.js';
+import {
+  SLA_LEVELS,
+  SLA_THRESHOLDS,
+  type Attempt,
+  type SlaLevel,
+  type StepState,
+} from './state.js';
+import { currentDetails, propertyOf, utc, type CurrentView } from './summary.js';
 
 // What operators see: search attributes, the Temporal UI's details, the status query.
 
@@ -19,25 +31,85 @@ export function publish(run: Run, status?: 'COMPLETED' | 'CANCELLED') {
   const s = run.state.steps[run.state.stepIndex];
   const step = run.steps[run.state.stepIndex];
   const businessStatus = status ?? (run.state.escalation ? 'BLOCKED' : 'IN_PROGRESS');
+  const task = status || !step ? null : step.taskType;
+  if (task !== null && run.state.currentSince?.stepIndex !== run.state.stepIndex) {
+    run.state.currentSince = { stepIndex: run.state.stepIndex, at: Date.now() };
+  }
   const changed = [
     { key: RexeraStatus, value: businessStatus },
-    { key: RexeraCurrentTask, value: status || !step ? null : step.taskType },
+    { key: RexeraCurrentTask, value: task },
     { key: RexeraSlaLevel, value: status || !s ? null : slaLevelOf(s) },
   ].filter(({ key, value }) => run.published[key.name] !== value);
   if (changed.length > 0) {
-    updateVisibility(changed);
+    // Since when the step is current goes with the step's name, in the same upsert (never
+    // an upsert of its own: histories from before it have none there).
+    const since = changed.some(({ key }) => key === RexeraCurrentTask)
+      ? [
+          {
+            key: RexeraStepSince,
+            value: task === null ? null : new Date(run.state.currentSince!.at),
+          },
+        ]
+      : [];
+    updateVisibility([...changed, ...since]);
     for (const { key, value } of changed) run.published[key.name] = value;
   }
-  const lines = [
-    `**${run.input.workflowType}** · ${businessStatus}`,
-    step && !status
-      ? `step ${run.state.stepIndex + 1}/${run.steps.length}: ${step.taskType} (attempt ${current(s!).attempt}, SLA ${slaLevelOf(s!)})`
-      : '',
-    run.state.escalation
-      ? `escalation open: ${run.state.escalation.trigger} – ${run.state.escalation.reason}`
-      : '',
-  ];
-  setCurrentDetails(lines.filter(Boolean).join('\n\n'));
+  setCurrentDetails(currentDetails(viewOf(run, businessStatus, status !== undefined)));
+}
+
+/** What an attempt is doing, in words. */
+function doing(s: StepState, a: Attempt): string {
+  if (s.status === 'ESCALATED') return 'escalated';
+  if (a.phase === 'WAITING') return 'waiting for the counterparty';
+  if (a.phase === 'PENDING') return 'about to start';
+  if (a.executor === 'HIL') return 'with a person';
+  return a.outcomeDueAt !== undefined
+    ? `dispatched, its outcome due by ${utc(a.outcomeDueAt)}`
+    : 'dispatched';
+}
+
+function viewOf(run: Run, businessStatus: CurrentView['status'], ended: boolean): CurrentView {
+  const i = run.state.stepIndex;
+  const s = run.state.steps[i];
+  const step = run.steps[i];
+  let stepView: CurrentView['step'];
+  if (!ended && s && step) {
+    const a = current(s);
+    const clock = s.sla;
+    const nextLevel = clock && SLA_LEVELS.find((l) => !clock.reached.includes(l));
+    stepView = {
+      number: i + 1,
+      of: run.steps.length,
+      taskType: step.taskType,
+      executor: a.executor,
+      agent: a.agent,
+      attempt: a.attempt,
+      doing: doing(s, a),
+      slaLevel: slaLevelOf(s),
+      next:
+        clock && nextLevel
+          ? {
+              level: nextLevel,
+              at:
+                clock.startedAt +
+                Math.round((clock.dueAt - clock.startedAt) * SLA_THRESHOLDS[nextLevel]),
+            }
+          : undefined,
+      slaDueAt: clock?.dueAt,
+    };
+  }
+  const e = run.state.escalation;
+  return {
+    workflowType: run.input.workflowType,
+    clientName: run.input.clientName,
+    property: propertyOf(run.input.metadata, run.input.title),
+    status: businessStatus,
+    step: stepView,
+    escalation:
+      !ended && e ? { trigger: e.trigger, reason: e.reason, assignedTo: e.assignedTo } : undefined,
+    dueAt: run.state.dueAt,
+    now: Date.now(),
+  };
 }
 
 export function status(run: Run): WorkflowStatus {

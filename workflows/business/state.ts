@@ -28,6 +28,10 @@ export interface BusinessWorkflowInput {
   clientId: string;
   /** Property address, loan number, ... (handed to the agents). */
   metadata: Record<string, unknown>;
+  /** For the Temporal UI's details only (absent in workflows started before). */
+  clientName?: string;
+  /** The row's title, for the Temporal UI's details only (absent before). */
+  title?: string;
   /** Continue-as-new after this many history events (default: when the server suggests it). */
   maxHistoryEvents?: number;
   /**
@@ -124,4 +128,6 @@ export interface BusinessState {
   documents: Record<string, ReceivedDocument>;
   /** Who asked for the Temporal cancel that is coming (the API signals it first), and why. */
   cancelRequest?: CancelRequest;
+  /** Since when the current step has been current (RexeraStepSince; absent before it existed). */
+  currentSince?: { stepIndex: number; at: number };
 }

@@ -37,11 +37,6 @@ export interface BusinessWorkflowResult {
   skippedSteps: string[];
 }
 
-/** Temporal workflow ID of a business workflow row: one row, one workflow, ever. */
-export function businessWorkflowId(workflowRowId: string): string {
-  return `workflow-${workflowRowId}`;
-}
-
 /**
  * One business workflow (a payoff request, an HOA acquisition, a lien search) from start
  * to end: its steps in order, each with its SLA ladder, retries and HIL escalations, and

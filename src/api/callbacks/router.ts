@@ -1,9 +1,10 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { documentReceivedSchema, taskOutcomeSchema } from '../../../workflows/business/messages.js';
-import { businessWorkflowId } from '../../../workflows/business/workflow.js';
+import { isIdOfRow } from '../../../workflows/business/identity.js';
 import { deliverDocument, deliverTaskOutcome } from '../../workflows/service.js';
 import { signedByN8n, type ApiDeps } from '../context.js';
+import { temporalIdOf } from '../routing.js';
 import { closedWorkflowError } from '../delivery.js';
 import { AppError, parseRequest } from '../errors.js';
 
@@ -13,6 +14,8 @@ import { AppError, parseRequest } from '../errors.js';
 export const taskOutcomeCallbackSchema = z.strictObject({
   /** workflows.id of the business workflow (as in the dispatch). */
   workflowId: z.uuid(),
+  /** Its Temporal workflow ID, as in the dispatch (older n8n executions leave it out). */
+  temporalWorkflowId: z.string().min(1).max(200).optional(),
   outcome: taskOutcomeSchema,
 });
 
@@ -26,9 +29,20 @@ export function callbacksRouter(deps: ApiDeps): Router {
 
   router.post('/api/task-outcomes', signedByN8n(deps), async (req, res) => {
     const body = parseRequest(taskOutcomeCallbackSchema, req.body, 'body');
+    // n8n echoes the dispatch's Temporal workflow ID (no lookup on the hop); an older
+    // execution without it is routed by the row.
+    if (
+      body.temporalWorkflowId !== undefined &&
+      !isIdOfRow(body.temporalWorkflowId, body.workflowId)
+    ) {
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `body.temporalWorkflowId: ${body.temporalWorkflowId} is not the workflow of body.workflowId`,
+      );
+    }
     const answer = await deliverTaskOutcome(
       deps.temporal,
-      businessWorkflowId(body.workflowId),
+      body.temporalWorkflowId ?? (await temporalIdOf(deps, body.workflowId)),
       body.outcome,
       {
         updateTimeoutMs: deps.updateTimeoutMs,
@@ -44,7 +58,7 @@ export function callbacksRouter(deps: ApiDeps): Router {
   router.post('/api/workflows/:id/documents', signedByN8n(deps), async (req, res) => {
     const { id } = parseRequest(workflowParams, req.params, 'params');
     const document = parseRequest(documentReceivedSchema, req.body, 'body');
-    const answer = await deliverDocument(deps.temporal, businessWorkflowId(id), document, {
+    const answer = await deliverDocument(deps.temporal, await temporalIdOf(deps, id), document, {
       updateTimeoutMs: deps.updateTimeoutMs,
     });
     if (answer.result === 'closed') throw await closedWorkflowError(deps, id, answer);

@@ -11,9 +11,9 @@ import {
 import type { Database } from '../../../db/client.js';
 import { asCaller, type JwtClaims } from '../../../db/session.js';
 import { CHANNELS, WORKFLOW_TYPES } from '../../../workflows/definitions/index.js';
-import { businessWorkflowId } from '../../../workflows/business/workflow.js';
 import { assignEscalation, resolveEscalation } from '../../workflows/service.js';
 import { requireUser, type ApiDeps } from '../context.js';
+import { temporalIdOf } from '../routing.js';
 import { closedWorkflowError } from '../delivery.js';
 import { AppError, parseRequest } from '../errors.js';
 
@@ -124,7 +124,7 @@ export function escalationsRouter(deps: ApiDeps): Router {
     if (!escalation) throw new AppError('NOT_FOUND', `No escalation ${id}`);
     const answer = await resolveEscalation(
       deps.temporal,
-      businessWorkflowId(escalation.workflowId),
+      await temporalIdOf(deps, escalation.workflowId),
       { ...body, escalationId: id, userId: claims.sub },
       { updateTimeoutMs: deps.updateTimeoutMs },
     );
@@ -153,7 +153,7 @@ export function escalationsRouter(deps: ApiDeps): Router {
     }
     const answer = await assignEscalation(
       deps.temporal,
-      businessWorkflowId(escalation.workflowId),
+      await temporalIdOf(deps, escalation.workflowId),
       {
         escalationId: id,
         assigneeId,

@@ -14,8 +14,9 @@ import {
   workflows,
 } from '../../../db/schema/index.js';
 import { asCaller, type JwtClaims } from '../../../db/session.js';
-import { businessWorkflowId } from '../../../workflows/business/workflow.js';
+import { legacyBusinessWorkflowId } from '../../../workflows/business/identity.js';
 import {
+  newWorkflowIdentity,
   requestCancellation,
   startBusinessWorkflow,
   TemporalUnavailableError,
@@ -65,9 +66,16 @@ export async function createWorkflow(
         if (existing) return { row: existing, created: false };
       }
       try {
+        // The Temporal workflow ID is the row's from the start (it routes every message).
         const [inserted] = await db
           .insert(workflows)
-          .values({ ...body, clientId, createdBy: claims.sub, idempotencyKey })
+          .values({
+            ...body,
+            ...newWorkflowIdentity(body.workflowType),
+            clientId,
+            createdBy: claims.sub,
+            idempotencyKey,
+          })
           .returning();
         return { row: inserted!, created: true };
       } catch (err) {
@@ -91,17 +99,20 @@ export async function createWorkflow(
     },
     { signal },
   );
-  const workflowId = businessWorkflowId(row.id);
+  // A row written before the ID named the business type keeps the ID it was started with.
+  let workflowId = row.temporalWorkflowId ?? legacyBusinessWorkflowId(row.id);
   try {
     // The caller was already answered 503: do not start what they were told did not happen.
     signal?.throwIfAborted();
-    await deps.temporal.connection.withDeadline(Date.now() + deps.updateTimeoutMs, () =>
-      startBusinessWorkflow(
-        { db: createDb(deps.pool), client: deps.temporal, taskQueue: deps.taskQueue },
-        row.id,
-        { timeScale: deps.timeScale },
-      ),
-    );
+    ({ workflowId } = await deps.temporal.connection.withDeadline(
+      Date.now() + deps.updateTimeoutMs,
+      () =>
+        startBusinessWorkflow(
+          { db: createDb(deps.pool), client: deps.temporal, taskQueue: deps.taskQueue },
+          row.id,
+          { timeScale: deps.timeScale },
+        ),
+    ));
   } catch (err) {
     // The same Idempotency-Key again after its workflow has ended: it did start, back then.
     const started =
@@ -296,7 +307,7 @@ export async function cancelWorkflow(
   }
   const answer = await requestCancellation(
     deps.temporal,
-    businessWorkflowId(id),
+    workflow.temporalWorkflowId ?? legacyBusinessWorkflowId(id),
     { userId: claims.sub, reason: body.reason },
     { timeoutMs: deps.updateTimeoutMs },
   );
