@@ -54,16 +54,16 @@ describe('faults in real processes, mid-batch', () => {
   );
 
   it(
-    'PostgreSQL frozen (SIGSTOP) for 20 s, then stopped for 15 s',
+    'PostgreSQL frozen (SIGSTOP) for 20 s, then stopped for 30 s',
     { timeout: 480_000 },
     async () => {
-      const answers = await withFault(target, 'PostgreSQL frozen 20 s, stopped 15 s', async () => {
+      const answers = await withFault(target, 'PostgreSQL frozen 20 s, stopped 30 s', async () => {
         stack.postgres.freeze();
         await sleep(20_000);
         stack.postgres.thaw();
         await sleep(3_000);
         await stack.postgres.stop();
-        await sleep(15_000);
+        await sleep(30_000);
         await stack.postgres.start();
       });
       expect(answers.filter((a) => a.status === 503).length).toBeGreaterThan(0);
