@@ -5,4 +5,3 @@ export * from './communications.js';
 export * from './documents.js';
 export * from './audit.js';
 export * from './billing.js';
-export * from './relations.js';
