@@ -9,11 +9,11 @@ import type pg from 'pg';
 import { createDatabaseActivities } from '../../activities/database.js';
 import { createDb } from '../../db/client.js';
 import {
-  SLA_LEVELS,
+  REACHED_SLA_LEVELS,
   SLA_THRESHOLDS,
-  type ReachedLevel,
+  type ReachedSlaLevel,
   type SlaLevel,
-} from '../../workflows/business/state.js';
+} from '../../workflows/vocabulary.js';
 
 const RUNNING_CLOCKS = `
   SELECT s.id, s.workflow_id, t.id AS task_execution_id, t.task_type, t.title,
@@ -50,8 +50,8 @@ export function startPoller(pool: pg.Pool, opts: { intervalMs: number }): Poller
   let inFlight: Promise<void> = Promise.resolve();
 
   const act = async (row: ClockRow, now: number) => {
-    const from = row.alert_level === 'GREEN' ? 0 : SLA_LEVELS.indexOf(row.alert_level) + 1;
-    for (const level of SLA_LEVELS.slice(from)) {
+    const from = row.alert_level === 'GREEN' ? 0 : REACHED_SLA_LEVELS.indexOf(row.alert_level) + 1;
+    for (const level of REACHED_SLA_LEVELS.slice(from)) {
       const at = row.started_ms + Math.round((row.due_ms - row.started_ms) * SLA_THRESHOLDS[level]);
       if (at > now) return;
       await activities.recordSlaLevel(levelWrite(row, level, at));
@@ -94,7 +94,7 @@ export function startPoller(pool: pg.Pool, opts: { intervalMs: number }): Poller
   };
 }
 
-function levelWrite(row: ClockRow, level: ReachedLevel, at: number) {
+function levelWrite(row: ClockRow, level: ReachedSlaLevel, at: number) {
   const pct = Math.round(SLA_THRESHOLDS[level] * 100);
   const message =
     level === 'ORANGE'

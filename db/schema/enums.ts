@@ -1,46 +1,38 @@
 import { pgEnum } from 'drizzle-orm/pg-core';
+import {
+  ACTOR_TYPES,
+  ESCALATION_ACTIONS,
+  ESCALATION_STATUSES,
+  ESCALATION_TRIGGERS,
+  EXECUTOR_TYPES,
+  PRIORITIES,
+  SLA_LEVELS,
+  SLA_STATUSES,
+  TASK_STATUSES,
+  TERMINAL_TASK_STATUSES,
+  WORKFLOW_STATUSES,
+  WORKFLOW_TYPES,
+} from '../../workflows/vocabulary.js';
 
-export const workflowTypeEnum = pgEnum('workflow_type', [
-  'PAYOFF',
-  'HOA_ACQUISITION',
-  'MUNICIPAL_LIEN_SEARCH',
-]);
+// The PostgreSQL enums. Those the workflow code and the API share come from the one
+// vocabulary (workflows/vocabulary.ts); the rest are the database's own.
 
-export const workflowStatusEnum = pgEnum('workflow_status', [
-  'PENDING',
-  'IN_PROGRESS',
-  'BLOCKED',
-  'COMPLETED',
-  'FAILED',
-  'CANCELLED',
-]);
+export const workflowTypeEnum = pgEnum('workflow_type', WORKFLOW_TYPES);
 
-export const priorityEnum = pgEnum('priority_level', ['LOW', 'NORMAL', 'HIGH', 'URGENT']);
+export const workflowStatusEnum = pgEnum('workflow_status', WORKFLOW_STATUSES);
+
+export const priorityEnum = pgEnum('priority_level', PRIORITIES);
 
 /** COMPLETED, FAILED, SKIPPED and CANCELLED are terminal: the database refuses to change such a row. */
-export const taskStatusEnum = pgEnum('task_status', [
-  'PENDING',
-  'RUNNING',
-  'WAITING',
-  'COMPLETED',
-  'FAILED',
-  'SKIPPED',
-  'CANCELLED',
-]);
+export const taskStatusEnum = pgEnum('task_status', TASK_STATUSES);
 
-export const TERMINAL_TASK_STATUSES = ['COMPLETED', 'FAILED', 'SKIPPED', 'CANCELLED'] as const;
+export { TERMINAL_TASK_STATUSES };
 
-export const executorTypeEnum = pgEnum('executor_type', ['AI_AGENT', 'HIL', 'SYSTEM']);
+export const executorTypeEnum = pgEnum('executor_type', EXECUTOR_TYPES);
 
-export const slaAlertLevelEnum = pgEnum('sla_alert_level', [
-  'GREEN',
-  'YELLOW',
-  'ORANGE',
-  'RED',
-  'BREACHED',
-]);
+export const slaAlertLevelEnum = pgEnum('sla_alert_level', SLA_LEVELS);
 
-export const slaStatusEnum = pgEnum('sla_status', ['ACTIVE', 'COMPLETED', 'CANCELLED']);
+export const slaStatusEnum = pgEnum('sla_status', SLA_STATUSES);
 
 export const communicationTypeEnum = pgEnum('communication_type', ['EMAIL', 'CALL', 'MESSAGE']);
 
@@ -74,23 +66,12 @@ export const userTypeEnum = pgEnum('user_type', ['HIL', 'CLIENT']);
 
 export const userRoleEnum = pgEnum('user_role', ['CLIENT_USER', 'HIL_STAFF', 'MANAGER', 'ADMIN']);
 
-export const actorTypeEnum = pgEnum('actor_type', ['AGENT', 'HUMAN', 'SYSTEM']);
+export const actorTypeEnum = pgEnum('actor_type', ACTOR_TYPES);
 
-export const escalationTriggerEnum = pgEnum('escalation_trigger', [
-  'RETRIES_EXHAUSTED',
-  'NON_RETRYABLE_FAILURE',
-  'AGENT_NEEDS_HUMAN',
-  'SLA_RED',
-  'INBOUND_TIMEOUT',
-]);
+export const escalationTriggerEnum = pgEnum('escalation_trigger', ESCALATION_TRIGGERS);
 
-export const escalationStatusEnum = pgEnum('escalation_status', ['OPEN', 'RESOLVED', 'CANCELLED']);
+export const escalationStatusEnum = pgEnum('escalation_status', ESCALATION_STATUSES);
 
-export const escalationActionEnum = pgEnum('escalation_action', [
-  'RETRY',
-  'COMPLETE',
-  'SKIP',
-  'CANCEL_WORKFLOW',
-]);
+export const escalationActionEnum = pgEnum('escalation_action', ESCALATION_ACTIONS);
 
 export const invoiceStatusEnum = pgEnum('invoice_status', ['DRAFT', 'ISSUED', 'PAID', 'VOID']);

@@ -1,8 +1,7 @@
 import type { Closed } from '../workflows/service.js';
 import type { ApiDeps } from './context.js';
 import { AppError } from './errors.js';
-
-const TERMINAL = ['COMPLETED', 'FAILED', 'CANCELLED'];
+import { TERMINAL_WORKFLOW_STATUSES } from '../../workflows/vocabulary.js';
 
 /**
  * The HTTP answer when a message found no running workflow, told apart exactly:
@@ -33,7 +32,7 @@ export async function closedWorkflowError(
       result: 'unknown_workflow',
     });
   }
-  if (TERMINAL.includes(status)) return closed(status);
+  if ((TERMINAL_WORKFLOW_STATUSES as readonly string[]).includes(status)) return closed(status);
   return new AppError(
     'NOT_FOUND',
     `Workflow ${workflowRowId} (${status}) has no running Temporal workflow: it never started; nothing was changed.`,

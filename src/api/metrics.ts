@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import type pg from 'pg';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { SLA_LEVELS } from '../../workflows/vocabulary.js';
 
 /** Prometheus metrics of one API: request counts and latencies, open escalations by SLA level. */
 export function createMetrics(pool: pg.Pool) {
@@ -40,7 +41,7 @@ export function createMetrics(pool: pg.Pool) {
         return;
       }
       this.reset();
-      for (const level of ['GREEN', 'YELLOW', 'ORANGE', 'RED', 'BREACHED']) {
+      for (const level of SLA_LEVELS) {
         this.set({ sla_level: level }, rows.find((r) => r.level === level)?.n ?? 0);
       }
     },

@@ -2,6 +2,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import { CHANNELS, INBOUND_KINDS } from '../definitions/index.js';
 import { storableJsonObject, storableText } from '../storable.js';
+import { ESCALATION_ACTIONS } from '../vocabulary.js';
 
 // Messages the business workflow handles. The API imports these same constants and
 // schemas, so names and payload rules cannot drift between sender and receiver.
@@ -53,7 +54,7 @@ export interface TaskOutcomeAnswer {
   message: string;
 }
 
-export const ESCALATION_ACTIONS = ['RETRY', 'COMPLETE', 'SKIP', 'CANCEL_WORKFLOW'] as const;
+export { ESCALATION_ACTIONS };
 
 /** An HIL decision on an open escalation. */
 export const escalationResolutionSchema = z.discriminatedUnion('action', [

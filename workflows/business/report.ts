@@ -8,13 +8,8 @@ import {
 import { updateVisibility } from '../visibility.js';
 import type { WorkflowStatus } from './messages.js';
 import { current, type Run } from './run.js';
-import {
-  SLA_LEVELS,
-  SLA_THRESHOLDS,
-  type Attempt,
-  type SlaLevel,
-  type StepState,
-} from './state.js';
+import { REACHED_SLA_LEVELS, SLA_THRESHOLDS, type SlaLevel } from '../vocabulary.js';
+import type { Attempt, StepState } from './state.js';
 import { currentDetails, propertyOf, utc, type CurrentView } from './summary.js';
 
 // What operators see: search attributes, the Temporal UI's details, the status query.
@@ -76,7 +71,7 @@ function viewOf(run: Run, businessStatus: CurrentView['status'], ended: boolean)
   if (!ended && s && step) {
     const a = current(s);
     const clock = s.sla;
-    const nextLevel = clock && SLA_LEVELS.find((l) => !clock.reached.includes(l));
+    const nextLevel = clock && REACHED_SLA_LEVELS.find((l) => !clock.reached.includes(l));
     stepView = {
       number: i + 1,
       of: run.steps.length,

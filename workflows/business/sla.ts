@@ -3,7 +3,8 @@ import { slaFor } from '../definitions/index.js';
 import { db } from './activities.js';
 import { publish } from './report.js';
 import { audit, notification, type Run } from './run.js';
-import { SLA_LEVELS, SLA_THRESHOLDS, type StepState } from './state.js';
+import { REACHED_SLA_LEVELS, SLA_THRESHOLDS } from '../vocabulary.js';
+import type { StepState } from './state.js';
 
 // The SLA ladder of a step: durable timers at 60/80/95/100% of its SLA.
 
@@ -30,7 +31,7 @@ export function openSlaClock(run: Run, i: number) {
   if (s.sla) return;
   const startedAt = Date.now();
   const ids = Object.fromEntries(
-    SLA_LEVELS.map((l) => [l, { audit: uuid4(), notification: uuid4() }]),
+    REACHED_SLA_LEVELS.map((l) => [l, { audit: uuid4(), notification: uuid4() }]),
   ) as NonNullable<StepState['sla']>['ids'];
   s.sla = {
     slaId: uuid4(),
@@ -50,7 +51,7 @@ export function runLadder(run: Run, i: number): { stop: () => Promise<void> } {
   const running = scope.run(async () => {
     // Histories from before replay with one timer per level.
     const twoPart = patched('sla-timers-in-two-parts');
-    for (const level of SLA_LEVELS) {
+    for (const level of REACHED_SLA_LEVELS) {
       if (clock.reached.includes(level)) continue;
       const at =
         clock.startedAt + Math.round((clock.dueAt - clock.startedAt) * SLA_THRESHOLDS[level]);

@@ -1,4 +1,5 @@
 import type { Channel, Priority, WorkflowType } from '../definitions/index.js';
+import type { EscalationTrigger, ExecutorType, ReachedSlaLevel } from '../vocabulary.js';
 import type {
   CancelRequest,
   DocumentReceived,
@@ -6,18 +7,6 @@ import type {
   EscalationResolution,
   TaskOutcome,
 } from './messages.js';
-
-export const SLA_LEVELS = ['YELLOW', 'ORANGE', 'RED', 'BREACHED'] as const;
-export type ReachedLevel = (typeof SLA_LEVELS)[number];
-export type SlaLevel = 'GREEN' | ReachedLevel;
-
-/** Fraction of the SLA at which each level is reached. */
-export const SLA_THRESHOLDS: Record<ReachedLevel, number> = {
-  YELLOW: 0.6,
-  ORANGE: 0.8,
-  RED: 0.95,
-  BREACHED: 1,
-};
 
 export interface BusinessWorkflowInput {
   /** workflows.id of the row this Temporal workflow owns. */
@@ -47,7 +36,7 @@ export interface BusinessWorkflowInput {
 export interface Attempt {
   taskExecutionId: string;
   attempt: number;
-  executor: 'AI_AGENT' | 'HIL' | 'SYSTEM';
+  executor: ExecutorType;
   /** PENDING: row exists; WAITING: waiting for an inbound event; RUNNING: dispatched; DONE: terminal. */
   phase: 'PENDING' | 'WAITING' | 'RUNNING' | 'DONE';
   agent?: string;
@@ -66,13 +55,13 @@ export interface SlaClock {
   slaId: string;
   startedAt: number;
   dueAt: number;
-  reached: ReachedLevel[];
+  reached: ReachedSlaLevel[];
   /**
    * Audit and notification IDs per level, chosen when the clock opens: the ladder runs
    * beside the main flow, so a level being written at a continue-as-new is written again
    * after it with the same IDs (no second row).
    */
-  ids: Record<ReachedLevel, { audit: string; notification: string }>;
+  ids: Record<ReachedSlaLevel, { audit: string; notification: string }>;
 }
 
 export interface StepState {
@@ -89,7 +78,8 @@ export interface OpenEscalation {
   id: string;
   stepIndex: number;
   taskExecutionId: string;
-  trigger: 'RETRIES_EXHAUSTED' | 'NON_RETRYABLE_FAILURE' | 'AGENT_NEEDS_HUMAN' | 'SLA_RED';
+  /** The workflow opens every kind but INBOUND_TIMEOUT (a wait's follow-ups go on instead). */
+  trigger: Exclude<EscalationTrigger, 'INBOUND_TIMEOUT'>;
   reason: string;
   openedAt: number;
   remindersSent: number;

@@ -1,5 +1,6 @@
 import type { Priority, WorkflowType } from '../definitions/types.js';
-import type { OpenEscalation, SlaLevel } from './state.js';
+import type { ExecutorType, SlaLevel } from '../vocabulary.js';
+import type { OpenEscalation } from './state.js';
 
 // What an operator reads in the Temporal UI (user metadata): the static summary and details
 // set when the workflow starts, and the current details the workflow keeps up to date. Pure
@@ -72,7 +73,7 @@ export interface CurrentView {
     number: number;
     of: number;
     taskType: string;
-    executor: 'AI_AGENT' | 'HIL' | 'SYSTEM';
+    executor: ExecutorType;
     agent?: string;
     attempt: number;
     /** What the attempt is doing (dispatched to its agent, waiting for a counterparty...). */

@@ -3,14 +3,16 @@
 // pins each one); a change is a new version, so a running workflow keeps the version it
 // started with.
 
-export const WORKFLOW_TYPES = ['PAYOFF', 'HOA_ACQUISITION', 'MUNICIPAL_LIEN_SEARCH'] as const;
-export type WorkflowType = (typeof WORKFLOW_TYPES)[number];
+import type { Channel, Priority, WorkflowType } from '../vocabulary.js';
 
-export const PRIORITIES = ['LOW', 'NORMAL', 'HIGH', 'URGENT'] as const;
-export type Priority = (typeof PRIORITIES)[number];
-
-export const CHANNELS = ['EMAIL', 'PHONE', 'IVR', 'PORTAL'] as const;
-export type Channel = (typeof CHANNELS)[number];
+export {
+  CHANNELS,
+  PRIORITIES,
+  WORKFLOW_TYPES,
+  type Channel,
+  type Priority,
+  type WorkflowType,
+} from '../vocabulary.js';
 
 /** Inbound events a step can wait for (documentReceived messages carry one of these). */
 export const INBOUND_KINDS = ['HOA_DOCUMENTS', 'PAYOFF_STATEMENT'] as const;

@@ -16,11 +16,12 @@ import { requireUser, type ApiDeps } from '../context.js';
 import { temporalIdOf } from '../routing.js';
 import { closedWorkflowError } from '../delivery.js';
 import { AppError, parseRequest } from '../errors.js';
+import { ESCALATION_STATUSES } from '../../../workflows/vocabulary.js';
 
 // HIL staff: the open escalations, most urgent first, and their resolution.
 
 export const escalationListQuery = z.strictObject({
-  status: z.enum(['OPEN', 'RESOLVED', 'CANCELLED']).default('OPEN'),
+  status: z.enum(ESCALATION_STATUSES).default('OPEN'),
   workflowType: z.enum(WORKFLOW_TYPES).optional(),
   /** `me`, `unassigned`, or a user ID. */
   assignedTo: z.union([z.literal('me'), z.literal('unassigned'), z.uuid()]).optional(),

@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { PRIORITIES, WORKFLOW_TYPES } from '../../../workflows/definitions/index.js';
+import {
+  PRIORITIES,
+  SLA_LEVELS,
+  WORKFLOW_STATUSES,
+  WORKFLOW_TYPES,
+} from '../../../workflows/vocabulary.js';
 
 export const createWorkflowBody = z.strictObject({
   workflowType: z.enum(WORKFLOW_TYPES),
@@ -18,12 +23,9 @@ export const idempotencyHeaders = z.looseObject({
   'idempotency-key': z.string().min(1).max(200).optional(),
 });
 
-const STATUSES = ['PENDING', 'IN_PROGRESS', 'BLOCKED', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
-const SLA_LEVELS = ['GREEN', 'YELLOW', 'ORANGE', 'RED', 'BREACHED'] as const;
-
 export const listWorkflowsQuery = z.strictObject({
   type: z.enum(WORKFLOW_TYPES).optional(),
-  status: z.enum(STATUSES).optional(),
+  status: z.enum(WORKFLOW_STATUSES).optional(),
   slaLevel: z.enum(SLA_LEVELS).optional(),
   clientId: z.uuid().optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),

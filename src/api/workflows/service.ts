@@ -25,6 +25,7 @@ import type { ApiDeps } from '../context.js';
 import { closedWorkflowError } from '../delivery.js';
 import { AppError } from '../errors.js';
 import type { cancelWorkflowBody, createWorkflowBody, listWorkflowsQuery } from './schemas.js';
+import { TERMINAL_WORKFLOW_STATUSES } from '../../../workflows/vocabulary.js';
 
 const sqlState = (err: unknown) =>
   (err as { code?: string }).code ?? (err as { cause?: { code?: string } }).cause?.code;
@@ -302,7 +303,7 @@ export async function cancelWorkflow(
     return row;
   });
   if (!workflow) throw new AppError('NOT_FOUND', `No workflow ${id} (or not yours to see)`);
-  if (['COMPLETED', 'FAILED', 'CANCELLED'].includes(workflow.status)) {
+  if ((TERMINAL_WORKFLOW_STATUSES as readonly string[]).includes(workflow.status)) {
     throw new AppError('CONFLICT', `Workflow ${id} is already ${workflow.status}`);
   }
   const answer = await requestCancellation(
