@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { withFault } from './scenario.js';
-import { startFaultStack, type FaultStack } from './stack.js';
-import { printSummary } from './summary.js';
+import { useFaultStack } from './stack.js';
 
 // Each test: a batch of 20 workflows (PAYOFF, MUNICIPAL_LIEN_SEARCH, HOA_ACQUISITION, their
 // documents posted signed by the counterparties), one fault injected into a real process
@@ -9,32 +8,22 @@ import { printSummary } from './summary.js';
 // audit event per transition, and the API answered every request, 503 while a dependency was
 // down, never a 500, never a hang. Time runs 60 times faster (WORKFLOW_TIME_SCALE): an agent's
 // outcome deadline of 30 minutes is 30 s here, its SLA of 4 hours 4 minutes.
+// This file: our own processes (worker, API) and PostgreSQL; servers.test.ts: Temporal, n8n.
 
-let stack: FaultStack;
-const target = () => stack;
-
-beforeAll(async () => {
-  stack = await startFaultStack();
-}, 300_000);
-// A process of ours that crashed in one scenario fails that one; the next starts whole.
-beforeEach(() => stack?.revive(), 120_000);
-afterAll(async () => {
-  printSummary();
-  await stack?.close();
-});
+const { stack, target } = useFaultStack();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('faults in real processes, mid-batch', () => {
+describe('faults in our processes and PostgreSQL, mid-batch', () => {
   it('the worker SIGKILLed, then SIGTERMed twice, 5 s apart', { timeout: 420_000 }, async () => {
     await withFault(target, 'worker SIGKILL + 2 SIGTERMs 5 s apart', async () => {
-      await stack.worker.kill('SIGKILL');
+      await stack().worker.kill('SIGKILL');
       await sleep(2_000);
-      await stack.worker.start();
+      await stack().worker.start();
       for (let i = 0; i < 2; i++) {
         await sleep(5_000);
-        await stack.worker.kill('SIGTERM');
-        await stack.worker.start();
+        await stack().worker.kill('SIGTERM');
+        await stack().worker.start();
       }
     });
   });
@@ -44,9 +33,9 @@ describe('faults in real processes, mid-batch', () => {
     { timeout: 420_000 },
     async () => {
       const answers = await withFault(target, 'API SIGKILL for 10 s', async () => {
-        await stack.api.kill('SIGKILL');
+        await stack().api.kill('SIGKILL');
         await sleep(10_000);
-        await stack.api.start();
+        await stack().api.start();
       });
       // Meanwhile nothing answered (connection refused), and nothing was lost for it.
       expect(answers.some((a) => a.status === 'network error')).toBe(true);
@@ -58,13 +47,13 @@ describe('faults in real processes, mid-batch', () => {
     { timeout: 480_000 },
     async () => {
       const answers = await withFault(target, 'PostgreSQL frozen 20 s, stopped 30 s', async () => {
-        stack.postgres.freeze();
+        stack().postgres.freeze();
         await sleep(20_000);
-        stack.postgres.thaw();
+        stack().postgres.thaw();
         await sleep(3_000);
-        await stack.postgres.stop();
+        await stack().postgres.stop();
         await sleep(30_000);
-        await stack.postgres.start();
+        await stack().postgres.start();
       });
       expect(answers.filter((a) => a.status === 503).length).toBeGreaterThan(0);
     },
@@ -75,49 +64,10 @@ describe('faults in real processes, mid-batch', () => {
     { timeout: 420_000 },
     async () => {
       await withFault(target, 'PostgreSQL crash', async () => {
-        await stack.postgres.crash();
+        await stack().postgres.crash();
         await sleep(10_000);
-        await stack.postgres.start();
+        await stack().postgres.start();
       });
     },
   );
-
-  it(
-    'the Temporal dev server SIGKILLed, restarted 15 s later on its file',
-    { timeout: 480_000 },
-    async () => {
-      const answers = await withFault(target, 'Temporal SIGKILL for 15 s', async () => {
-        await stack.temporal.kill();
-        await sleep(15_000);
-        await stack.temporal.start();
-      });
-      expect(answers.filter((a) => a.what === 'create' && a.status === 503).length).toBeGreaterThan(
-        0,
-      );
-    },
-  );
-
-  it('n8n SIGKILLed, restarted after 10 s', { timeout: 480_000 }, async () => {
-    await withFault(target, 'n8n SIGKILL for 10 s', async () => {
-      await stack.n8n.kill('SIGKILL');
-      await sleep(10_000);
-      await stack.n8n.start();
-    });
-  });
-
-  it('n8n stopped gracefully (SIGTERM), started again', { timeout: 480_000 }, async () => {
-    await withFault(target, 'n8n SIGTERM, then started', async () => {
-      await stack.n8n.stop();
-      await sleep(5_000);
-      await stack.n8n.start();
-    });
-  });
-
-  it('n8n answering 500 for 20 s', { timeout: 420_000 }, async () => {
-    await withFault(target, 'n8n answering 500 for 20 s', async () => {
-      stack.proxy.setFailing(true);
-      await sleep(20_000);
-      stack.proxy.setFailing(false);
-    });
-  });
 });

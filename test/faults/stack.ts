@@ -21,7 +21,9 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/infra/po
 import { startProcess, waitUntil, type ManagedProcess } from '../../src/infra/process.js';
 import { startTemporalDevServer, type DevServer } from '../../src/infra/temporal.js';
 import { ensureTools } from '../../src/infra/tools.js';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { tempDataDir } from '../helpers/embedded.js';
+import { printSummary } from './summary.js';
 
 export interface FaultStackOptions {
   /** WORKFLOW_TIME_SCALE of the API: the definitions' durations, shrunk (default 1/60). */
@@ -372,4 +374,26 @@ export async function startFaultStack(opts: FaultStackOptions = {}) {
       data.remove();
     },
   };
+}
+
+/**
+ * The stack of one fault test file: started before its tests, stopped (its summary table
+ * printed) after them, and whole again before each test (a process of ours that crashed in
+ * one scenario fails that one; the next starts with it running again).
+ */
+export function useFaultStack(): { stack: () => FaultStack; target: () => FaultStack } {
+  let stack: FaultStack | undefined;
+  const get = () => {
+    if (!stack) throw new Error('The fault stack did not start (see beforeAll)');
+    return stack;
+  };
+  beforeAll(async () => {
+    stack = await startFaultStack();
+  }, 300_000);
+  beforeEach(() => stack?.revive(), 120_000);
+  afterAll(async () => {
+    printSummary();
+    await stack?.close();
+  });
+  return { stack: get, target: get };
 }
