@@ -19,6 +19,13 @@ afterAll(async () => {
   await t?.drop();
 });
 
+/** What `query` was rejected with (undefined when it resolved). */
+const rejectionOf = (query: Promise<unknown>): Promise<unknown> =>
+  query.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+
 /** application_name of every connection to this file's database, sorted, with repeats. */
 async function applicationNames(): Promise<string[]> {
   const { rows } = await t.pool.query<{ name: string }>(
@@ -72,10 +79,7 @@ describe('bounded waits on PostgreSQL', () => {
     const pool = createPool(t.url, 1, { statementTimeoutMs: 300 });
     try {
       const started = performance.now();
-      const err = await pool.query('SELECT pg_sleep(5)').then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+      const err = await rejectionOf(pool.query('SELECT pg_sleep(5)'));
       const took = performance.now() - started;
       expect((err as { code?: string }).code).toBe('57014');
       expect(isDatabaseUnavailable(err)).toBe(true);
@@ -93,10 +97,7 @@ describe('bounded waits on PostgreSQL', () => {
     try {
       await client.query('BEGIN');
       await new Promise((r) => setTimeout(r, 1_000));
-      const err = await client.query('SELECT 1').then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+      const err = await rejectionOf(client.query('SELECT 1'));
       expect(err).toBeInstanceOf(Error);
       expect(isDatabaseUnavailable(err)).toBe(true);
     } finally {
@@ -120,10 +121,7 @@ describe('bounded waits on PostgreSQL', () => {
       });
       // Its last words (FATAL 57P01) reach the client while it has no query to hand them to.
       await new Promise((r) => setTimeout(r, 200));
-      const err = await client.query('SELECT 1').then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+      const err = await rejectionOf(client.query('SELECT 1'));
       expect(err).toBeInstanceOf(Error);
       expect(isDatabaseUnavailable(err)).toBe(true);
     } finally {
@@ -138,19 +136,13 @@ describe('bounded waits on PostgreSQL', () => {
     // Nothing listens on port 9 (discard): ECONNREFUSED at once.
     const pool = createPool('postgres://x:y@127.0.0.1:9/none', 1, { connectionTimeoutMs: 500 });
     try {
-      const err = await pool.query('SELECT 1').then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+      const err = await rejectionOf(pool.query('SELECT 1'));
       expect(isDatabaseUnavailable(err)).toBe(true);
     } finally {
       await pool.end();
     }
     // Not every error is: a bad query is the caller's (or our) fault, a 4xx or a 500.
-    const bad = await t.pool.query('SELECT * FROM no_such_table').then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const bad = await rejectionOf(t.pool.query('SELECT * FROM no_such_table'));
     expect(isDatabaseUnavailable(bad)).toBe(false);
   });
 });

@@ -10,13 +10,13 @@ import { useFaultStack } from './stack.js';
 // outcome deadline of 30 minutes is 30 s here, its SLA of 4 hours 4 minutes.
 // This file: our own processes (worker, API) and PostgreSQL; servers.test.ts: Temporal, n8n.
 
-const { stack, target } = useFaultStack();
+const stack = useFaultStack();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('faults in our processes and PostgreSQL, mid-batch', () => {
   it('the worker SIGKILLed, then SIGTERMed twice, 5 s apart', { timeout: 420_000 }, async () => {
-    await withFault(target, 'worker SIGKILL + 2 SIGTERMs 5 s apart', async () => {
+    await withFault(stack, 'worker SIGKILL + 2 SIGTERMs 5 s apart', async () => {
       await stack().worker.kill('SIGKILL');
       await sleep(2_000);
       await stack().worker.start();
@@ -32,7 +32,7 @@ describe('faults in our processes and PostgreSQL, mid-batch', () => {
     'the API SIGKILLed while n8n calls back, up again 10 s later',
     { timeout: 420_000 },
     async () => {
-      const answers = await withFault(target, 'API SIGKILL for 10 s', async () => {
+      const answers = await withFault(stack, 'API SIGKILL for 10 s', async () => {
         await stack().api.kill('SIGKILL');
         await sleep(10_000);
         await stack().api.start();
@@ -46,7 +46,7 @@ describe('faults in our processes and PostgreSQL, mid-batch', () => {
     'PostgreSQL frozen (SIGSTOP) for 20 s, then stopped for 30 s',
     { timeout: 480_000 },
     async () => {
-      const answers = await withFault(target, 'PostgreSQL frozen 20 s, stopped 30 s', async () => {
+      const answers = await withFault(stack, 'PostgreSQL frozen 20 s, stopped 30 s', async () => {
         stack().postgres.freeze();
         await sleep(20_000);
         stack().postgres.thaw();
@@ -63,7 +63,7 @@ describe('faults in our processes and PostgreSQL, mid-batch', () => {
     'PostgreSQL crashed (SIGKILL of the server and its backends), restarted 10 s later',
     { timeout: 420_000 },
     async () => {
-      await withFault(target, 'PostgreSQL crash', async () => {
+      await withFault(stack, 'PostgreSQL crash', async () => {
         await stack().postgres.crash();
         await sleep(10_000);
         await stack().postgres.start();

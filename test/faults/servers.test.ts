@@ -10,7 +10,7 @@ import { useFaultStack } from './stack.js';
 // outcome deadline of 30 minutes is 30 s here, its SLA of 4 hours 4 minutes.
 // This file: the Temporal dev server and n8n; processes.test.ts: our processes, PostgreSQL.
 
-const { stack, target } = useFaultStack();
+const stack = useFaultStack();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -19,7 +19,7 @@ describe('faults in Temporal and n8n, mid-batch', () => {
     'the Temporal dev server SIGKILLed, restarted 15 s later on its file',
     { timeout: 480_000 },
     async () => {
-      const answers = await withFault(target, 'Temporal SIGKILL for 15 s', async () => {
+      const answers = await withFault(stack, 'Temporal SIGKILL for 15 s', async () => {
         await stack().temporal.kill();
         await sleep(15_000);
         await stack().temporal.start();
@@ -31,7 +31,7 @@ describe('faults in Temporal and n8n, mid-batch', () => {
   );
 
   it('n8n SIGKILLed, restarted after 10 s', { timeout: 480_000 }, async () => {
-    await withFault(target, 'n8n SIGKILL for 10 s', async () => {
+    await withFault(stack, 'n8n SIGKILL for 10 s', async () => {
       await stack().n8n.kill('SIGKILL');
       await sleep(10_000);
       await stack().n8n.start();
@@ -39,7 +39,7 @@ describe('faults in Temporal and n8n, mid-batch', () => {
   });
 
   it('n8n stopped gracefully (SIGTERM), started again', { timeout: 480_000 }, async () => {
-    await withFault(target, 'n8n SIGTERM, then started', async () => {
+    await withFault(stack, 'n8n SIGTERM, then started', async () => {
       await stack().n8n.stop();
       await sleep(5_000);
       await stack().n8n.start();
@@ -47,7 +47,7 @@ describe('faults in Temporal and n8n, mid-batch', () => {
   });
 
   it('n8n answering 500 for 20 s', { timeout: 420_000 }, async () => {
-    await withFault(target, 'n8n answering 500 for 20 s', async () => {
+    await withFault(stack, 'n8n answering 500 for 20 s', async () => {
       stack().proxy.setFailing(true);
       await sleep(20_000);
       stack().proxy.setFailing(false);

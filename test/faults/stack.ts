@@ -381,7 +381,7 @@ export async function startFaultStack(opts: FaultStackOptions = {}) {
  * printed) after them, and whole again before each test (a process of ours that crashed in
  * one scenario fails that one; the next starts with it running again).
  */
-export function useFaultStack(): { stack: () => FaultStack; target: () => FaultStack } {
+export function useFaultStack(): () => FaultStack {
   let stack: FaultStack | undefined;
   const get = () => {
     if (!stack) throw new Error('The fault stack did not start (see beforeAll)');
@@ -395,5 +395,5 @@ export function useFaultStack(): { stack: () => FaultStack; target: () => FaultS
     printSummary();
     await stack?.close();
   });
-  return { stack: get, target: get };
+  return get;
 }

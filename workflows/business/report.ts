@@ -8,8 +8,8 @@ import {
 import { updateVisibility } from '../visibility.js';
 import type { WorkflowStatus } from './messages.js';
 import { current, type Run } from './run.js';
-import { REACHED_SLA_LEVELS, SLA_THRESHOLDS, type SlaLevel } from '../vocabulary.js';
-import type { Attempt, StepState } from './state.js';
+import { REACHED_SLA_LEVELS, type SlaLevel } from '../vocabulary.js';
+import { thresholdAt, type Attempt, type StepState } from './state.js';
 import { currentDetails, propertyOf, utc, type CurrentView } from './summary.js';
 
 // What operators see: search attributes, the Temporal UI's details, the status query.
@@ -82,14 +82,7 @@ function viewOf(run: Run, businessStatus: CurrentView['status'], ended: boolean)
       doing: doing(s, a),
       slaLevel: slaLevelOf(s),
       next:
-        clock && nextLevel
-          ? {
-              level: nextLevel,
-              at:
-                clock.startedAt +
-                Math.round((clock.dueAt - clock.startedAt) * SLA_THRESHOLDS[nextLevel]),
-            }
-          : undefined,
+        clock && nextLevel ? { level: nextLevel, at: thresholdAt(clock, nextLevel) } : undefined,
       slaDueAt: clock?.dueAt,
     };
   }

@@ -4,7 +4,7 @@ import { db } from './activities.js';
 import { publish } from './report.js';
 import { audit, notification, type Run } from './run.js';
 import { REACHED_SLA_LEVELS, SLA_THRESHOLDS } from '../vocabulary.js';
-import type { StepState } from './state.js';
+import { thresholdAt, type StepState } from './state.js';
 
 // The SLA ladder of a step: durable timers at 60/80/95/100% of its SLA.
 
@@ -53,8 +53,7 @@ export function runLadder(run: Run, i: number): { stop: () => Promise<void> } {
     const twoPart = patched('sla-timers-in-two-parts');
     for (const level of REACHED_SLA_LEVELS) {
       if (clock.reached.includes(level)) continue;
-      const at =
-        clock.startedAt + Math.round((clock.dueAt - clock.startedAt) * SLA_THRESHOLDS[level]);
+      const at = thresholdAt(clock, level);
       await sleepUntil(at, twoPart);
       run.ladderBusy++;
       try {

@@ -1,5 +1,10 @@
 import type { Channel, Priority, WorkflowType } from '../definitions/index.js';
-import type { EscalationTrigger, ExecutorType, ReachedSlaLevel } from '../vocabulary.js';
+import {
+  SLA_THRESHOLDS,
+  type EscalationTrigger,
+  type ExecutorType,
+  type ReachedSlaLevel,
+} from '../vocabulary.js';
 import type {
   CancelRequest,
   DocumentReceived,
@@ -62,6 +67,14 @@ export interface SlaClock {
    * after it with the same IDs (no second row).
    */
   ids: Record<ReachedSlaLevel, { audit: string; notification: string }>;
+}
+
+/** The workflow time at which a clock reaches `level` (its share of the clock's span). */
+export function thresholdAt(
+  clock: Pick<SlaClock, 'startedAt' | 'dueAt'>,
+  level: ReachedSlaLevel,
+): number {
+  return clock.startedAt + Math.round((clock.dueAt - clock.startedAt) * SLA_THRESHOLDS[level]);
 }
 
 export interface StepState {
