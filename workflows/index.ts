@@ -2,9 +2,9 @@
 // New business workflows start under the type naming their business type; businessWorkflow
 // stays registered for the workflows started under it before (and the committed histories).
 export {
+  businessWorkflow,
   HoaAcquisitionWorkflow,
   MunicipalLienSearchWorkflow,
   PayoffWorkflow,
-} from './business/by-type.js';
-export { businessWorkflow } from './business/workflow.js';
+} from './business/workflow.js';
 export { smokeWorkflow } from './smoke.js';

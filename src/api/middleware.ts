@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { isDatabaseUnavailable } from '../../db/client.js';
 import { MessageRejectedError, TemporalUnavailableError } from '../workflows/service.js';
-import type { RejectionType } from '../../workflows/business/handlers.js';
+import type { RejectionType } from '../../workflows/business/messages.js';
 import { AppError, type AppErrorCode } from './errors.js';
 
 /** Retry-After (seconds) of every 503: a dependency is down, try again in a moment. */

@@ -6,9 +6,9 @@ import { startHarness, stopHarness, type Harness } from '../helpers/business.js'
 import type { TestDatabase } from '../helpers/db.js';
 import {
   completeAll,
-  counterpartyAnswers,
+  forTask,
   realisticOutput,
-  type Script,
+  withCounterparty,
 } from '../helpers/n8n-stand-in.js';
 import { recordHistory } from '../helpers/temporal.js';
 import { insertHilUser } from '../helpers/fixtures.js';
@@ -20,14 +20,10 @@ let h: Harness;
 let api: Awaited<ReturnType<typeof startTestApi>>;
 let world: Awaited<ReturnType<typeof seedWorld>>;
 const tokens = {} as Record<'clientA' | 'clientB' | 'hil' | 'manager', string>;
-const scripts = new Map<string, Script>();
 
 beforeAll(async () => {
   ({ t, h } = await startHarness({
-    script: async (ctx) => {
-      await counterpartyAnswers(ctx);
-      return (scripts.get(ctx.dispatch.workflowId) ?? completeAll)(ctx);
-    },
+    script: withCounterparty(completeAll),
   }));
   api = await startTestApi({ databaseUrl: t.url, taskQueue: h.taskQueue });
   h.standIn.useApi({ url: api.url, secret: TEST_SECRETS.n8nHmacSecret });
@@ -177,10 +173,13 @@ describe('row-level security over HTTP', () => {
 async function payoffAskingForAHuman(): Promise<string> {
   const created = await call(`${api.url}/api/workflows`, { token: tokens.clientA, body: payoff });
   const id = (created.body.workflow as { id: string }).id;
-  scripts.set(id, (ctx) =>
-    ctx.dispatch.taskType === 'identify_lender_contact' && ctx.count === 1
-      ? { status: 'NEEDS_HUMAN', reason: 'Which lender?' }
-      : completeAll(ctx),
+  h.scriptFor(
+    id,
+    withCounterparty((ctx) =>
+      ctx.dispatch.taskType === 'identify_lender_contact' && ctx.count === 1
+        ? { status: 'NEEDS_HUMAN', reason: 'Which lender?' }
+        : completeAll(ctx),
+    ),
   );
   return id;
 }
@@ -318,7 +317,10 @@ describe('cancelling through the API', () => {
   it('closes the workflow and its open rows, names who cancelled and why, and refuses a repeat', async () => {
     const created = await call(`${api.url}/api/workflows`, { token: tokens.clientA, body: payoff });
     const id = (created.body.workflow as { id: string }).id;
-    scripts.set(id, () => ({ status: 'NEEDS_HUMAN', reason: 'Which lender?' }));
+    h.scriptFor(
+      id,
+      withCounterparty(() => ({ status: 'NEEDS_HUMAN', reason: 'Which lender?' })),
+    );
     await eventually('the workflow blocked on an escalation', async () => {
       const got = await call(`${api.url}/api/workflows/${id}`, { token: tokens.hil });
       return (got.body.escalations as { status: string }[] | undefined)?.some(
@@ -390,8 +392,9 @@ describe('n8n callbacks', () => {
   async function runningTask() {
     const created = await call(`${api.url}/api/workflows`, { token: tokens.clientA, body: payoff });
     const id = (created.body.workflow as { id: string }).id;
-    scripts.set(id, (ctx) =>
-      ctx.dispatch.taskType === 'identify_lender_contact' ? { status: 'SILENT' } : completeAll(ctx),
+    h.scriptFor(
+      id,
+      withCounterparty(forTask('identify_lender_contact', () => ({ status: 'SILENT' }))),
     );
     const dispatch = await eventually('the first dispatch', () =>
       h.standIn.dispatches.find((d) => d.workflowId === id),

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { eq } from 'drizzle-orm';
@@ -11,7 +11,8 @@ import { TEMPORAL_TEST_SERVER } from '../../src/infra/tools.js';
 import type { Priority, WorkflowType } from '../../workflows/definitions/index.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { bundleWorkflows, bundleWorkflowsForTimeSkipping } from './temporal.js';
-import { startN8nStandIn, type Script } from './n8n-stand-in.js';
+import type { BusinessWorkflow } from '../../workflows/business/state.js';
+import { completeAll, startN8nStandIn, type Script } from './n8n-stand-in.js';
 
 export interface Harness {
   client: Client;
@@ -26,11 +27,16 @@ export interface Harness {
   startWorker(): Promise<void>;
   /** Stops the harness's own worker and waits until it has drained. */
   stopWorker(): Promise<void>;
-  /** Inserts a workflows row (as the API will) and starts its Temporal workflow. */
+  /**
+   * Inserts a workflows row (as the API will) and starts its Temporal workflow. With a
+   * script, the stand-in answers this workflow's dispatches by it (else by the harness's).
+   */
   start(
     type: WorkflowType,
-    opts?: { priority?: Priority; maxHistoryEvents?: number; timeScale?: number },
-  ): Promise<{ rowId: string; workflowId: string }>;
+    opts?: { priority?: Priority; maxHistoryEvents?: number; timeScale?: number; script?: Script },
+  ): Promise<{ rowId: string; workflowId: string; handle: WorkflowHandle<BusinessWorkflow> }>;
+  /** The script for one workflow's dispatches (a row the test created otherwise, by the API). */
+  scriptFor(rowId: string, script: Script): void;
   close(): Promise<void>;
 }
 
@@ -65,7 +71,12 @@ export async function createHarness(
     client = new Client({ connection });
     nativeConnection = await NativeConnection.connect({ address });
   }
-  const standIn = await startN8nStandIn(client, opts.script);
+  // Per workflow row, else the harness's script.
+  const scripts = new Map<string, Script>();
+  const base = opts.script ?? completeAll;
+  const standIn = await startN8nStandIn(client, (ctx) =>
+    (scripts.get(ctx.dispatch.workflowId) ?? base)(ctx),
+  );
   let running: { worker: Worker; done: Promise<void> } | undefined;
   const [client_] = await t.db
     .insert(clients)
@@ -105,6 +116,7 @@ export async function createHarness(
       running = { worker, done: worker.run() };
     },
     stopWorker,
+    scriptFor: (rowId, script) => void scripts.set(rowId, script),
     async start(type, startOpts = {}) {
       const [row] = await t.db
         .insert(workflows)
@@ -118,11 +130,16 @@ export async function createHarness(
           metadata: { propertyAddress: '12 Elm St, Springfield', loanNumber: 'LN-1' },
         })
         .returning();
+      if (startOpts.script) scripts.set(row!.id, startOpts.script);
       const { workflowId } = await startBusinessWorkflow({ db: t.db, client, taskQueue }, row!.id, {
         maxHistoryEvents: startOpts.maxHistoryEvents,
         timeScale: startOpts.timeScale,
       });
-      return { rowId: row!.id, workflowId };
+      return {
+        rowId: row!.id,
+        workflowId,
+        handle: client.workflow.getHandle<BusinessWorkflow>(workflowId),
+      };
     },
     async close() {
       await stopWorker();

@@ -62,6 +62,20 @@ export const COUNTERPARTY_DOCUMENTS: Record<string, Omit<DocumentReceived, 'docu
 };
 
 /** The counterparty answers while the request is being sent (documents may arrive early). */
+/** `script`, after the counterparty sent the documents the step waits for (if it waits). */
+export const withCounterparty =
+  (script: Script): Script =>
+  async (ctx) => {
+    await counterpartyAnswers(ctx);
+    return script(ctx);
+  };
+
+/** `script` for one task type's dispatches; the other steps complete. */
+export const forTask =
+  (taskType: string, script: Script): Script =>
+  (ctx) =>
+    ctx.dispatch.taskType === taskType ? script(ctx) : completeAll(ctx);
+
 export async function counterpartyAnswers(ctx: ScriptContext): Promise<void> {
   const doc = COUNTERPARTY_DOCUMENTS[ctx.dispatch.taskType];
   if (doc) await ctx.sendDocument(doc);

@@ -14,7 +14,6 @@ import {
   resolveEscalationUpdate,
   statusQuery,
 } from '../../workflows/business/messages.js';
-import type { businessWorkflow } from '../../workflows/business/workflow.js';
 import {
   startHarness,
   stopHarness,
@@ -25,8 +24,8 @@ import {
 import type { TestDatabase } from '../helpers/db.js';
 import { insertHilUser } from '../helpers/fixtures.js';
 import {
-  completeAll,
   counterpartyAnswers,
+  forTask,
   realisticOutput,
   type Script,
 } from '../helpers/n8n-stand-in.js';
@@ -37,32 +36,21 @@ let t: TestDatabase;
 let h: Harness;
 let hil: string;
 
-/** Per-workflow behaviour of identify_lender_contact, keyed by the workflow row ID. */
-const firstStep = new Map<string, Script>();
-
 beforeAll(async () => {
-  ({ t, h } = await startHarness({
-    timeSkipping: true,
-    script: (ctx) => {
-      void counterpartyAnswers(ctx);
-      const custom =
-        ctx.dispatch.taskType === 'identify_lender_contact'
-          ? firstStep.get(ctx.dispatch.workflowId)
-          : undefined;
-      return custom ? custom(ctx) : completeAll(ctx);
-    },
-  }));
+  ({ t, h } = await startHarness({ timeSkipping: true }));
   hil = await insertHilUser(t.db);
 });
 afterAll(() => stopHarness(t, h));
 
-async function start(script: Script) {
-  const started = await h.start('PAYOFF');
-  firstStep.set(started.rowId, script);
-  return {
-    ...started,
-    handle: h.client.workflow.getHandle<typeof businessWorkflow>(started.workflowId),
-  };
+/** A PAYOFF whose identify_lender_contact runs `script` (the counterparty answers as usual). */
+function start(script: Script) {
+  const lenderStep = forTask('identify_lender_contact', script);
+  return h.start('PAYOFF', {
+    script: (ctx) => {
+      void counterpartyAnswers(ctx);
+      return lenderStep(ctx);
+    },
+  });
 }
 
 /** Lets workflow time run until the workflow has an open escalation. */

@@ -20,23 +20,12 @@ import { eventually } from '../helpers/wait.js';
 
 let t: TestDatabase;
 let h: Harness;
-const scripts = new Map<string, Script>();
-
 beforeAll(async () => {
-  ({ t, h } = await startHarness({
-    script: (ctx) => (scripts.get(ctx.dispatch.workflowId) ?? completeAll)(ctx),
-  }));
+  ({ t, h } = await startHarness());
 });
 afterAll(() => stopHarness(t, h));
 
-async function start(script: Script) {
-  const started = await h.start('MUNICIPAL_LIEN_SEARCH');
-  scripts.set(started.rowId, script);
-  return {
-    ...started,
-    handle: h.client.workflow.getHandle<typeof businessWorkflow>(started.workflowId),
-  };
-}
+const start = (script: Script) => h.start('MUNICIPAL_LIEN_SEARCH', { script });
 
 /** research_municipality waits for its outcome; the test delivers it by hand. */
 const silentFirst: Script = (ctx) =>

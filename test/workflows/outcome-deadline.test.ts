@@ -2,7 +2,6 @@ import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents, escalations, taskExecutions } from '../../db/schema/index.js';
 import { deliverTaskOutcome } from '../../src/workflows/service.js';
-import type { businessWorkflow } from '../../workflows/business/workflow.js';
 import {
   LIEN_SEARCH_ROWS,
   rowCounts,
@@ -11,7 +10,7 @@ import {
   type Harness,
 } from '../helpers/business.js';
 import type { TestDatabase } from '../helpers/db.js';
-import { completeAll, realisticOutput, type Script } from '../helpers/n8n-stand-in.js';
+import { completeAll, forTask, realisticOutput, type Script } from '../helpers/n8n-stand-in.js';
 import { recordHistory } from '../helpers/temporal.js';
 import { eventually } from '../helpers/wait.js';
 
@@ -25,31 +24,15 @@ const DEADLINE = 30 * MINUTE;
 
 let t: TestDatabase;
 let h: Harness;
-/** Per-workflow behaviour of research_municipality, keyed by the workflow row ID. */
-const firstStep = new Map<string, Script>();
 
 beforeAll(async () => {
-  ({ t, h } = await startHarness({
-    timeSkipping: true,
-    script: (ctx) => {
-      const custom =
-        ctx.dispatch.taskType === 'research_municipality'
-          ? firstStep.get(ctx.dispatch.workflowId)
-          : undefined;
-      return custom ? custom(ctx) : completeAll(ctx);
-    },
-  }));
+  ({ t, h } = await startHarness({ timeSkipping: true }));
 });
 afterAll(() => stopHarness(t, h));
 
-async function start(script: Script) {
-  const started = await h.start('MUNICIPAL_LIEN_SEARCH');
-  firstStep.set(started.rowId, script);
-  return {
-    ...started,
-    handle: h.client.workflow.getHandle<typeof businessWorkflow>(started.workflowId),
-  };
-}
+/** A lien search whose research_municipality runs `script`. */
+const start = (script: Script) =>
+  h.start('MUNICIPAL_LIEN_SEARCH', { script: forTask('research_municipality', script) });
 
 async function researchAttempts(rowId: string) {
   const rows = await t.db

@@ -19,28 +19,17 @@ import {
   type DocumentReceived,
   type EscalationAssignment,
   type EscalationResolution,
+  type RejectionType,
   type ResolutionAnswer,
   type TaskOutcome,
   type TaskOutcomeAnswer,
 } from './messages.js';
 import { updateInThisTask } from './activities.js';
-import { status } from './report.js';
-import { current, findAttempt, type Run } from './run.js';
+import { current, findAttempt, type Run } from './context.js';
 import type { OpenEscalation } from './state.js';
+import { status } from './status.js';
 
 // Message handlers only check and record; the main flow acts on what they recorded.
-
-/** Why a validator refused a message: the API maps the type to an HTTP status. */
-export type RejectionType =
-  | 'MalformedMessage'
-  | 'UnknownTaskExecution'
-  | 'WrongAttempt'
-  | 'InvalidOutput'
-  | 'EscalationNotOpen'
-  | 'AlreadyResolved'
-  | 'ActionNotAllowed'
-  | 'AlreadyAssigned'
-  | 'UnexpectedDocument';
 
 function rejection(type: RejectionType, message: string): ApplicationFailure {
   return ApplicationFailure.create({ type, message, nonRetryable: true });
@@ -149,11 +138,12 @@ export function classifyOutcome(run: Run, outcome: TaskOutcome): TaskOutcomeAnsw
         };
   }
   const found = findAttempt(run, id)!;
-  const isCurrent = found.stepIndex === run.state.stepIndex && current(found.s) === found.attempt;
+  const isCurrent =
+    found.step.index === run.state.stepIndex && current(found.step.state) === found.attempt;
   if (!isCurrent || found.attempt.phase !== 'RUNNING' || run.state.pendingOutcome) {
     const why =
       found.attempt.phase === 'DONE' || !isCurrent
-        ? 'an older attempt or a run.finished task'
+        ? 'an older attempt or a finished task'
         : 'a task that is not waiting for an agent';
     return {
       result: 'stale',
@@ -187,7 +177,7 @@ export function validateOutcome(run: Run, raw: unknown): TaskOutcome {
       `Task execution ${outcome.taskExecutionId} is attempt ${found.attempt.attempt}, not ${outcome.attempt}.`,
     );
   }
-  if (outcome.status === 'COMPLETED' && found.step.taskType === 'generate_invoice') {
+  if (outcome.status === 'COMPLETED' && found.step.def.taskType === 'generate_invoice') {
     const invoice = invoiceOutputSchema.safeParse(outcome.output);
     if (!invoice.success)
       throw rejection('InvalidOutput', `Invalid invoice output: ${describeIssues(invoice.error)}`);
@@ -250,7 +240,7 @@ export function validateResolution(run: Run, raw: unknown): EscalationResolution
       `Escalation ${r.escalationId} is not open in this workflow.`,
     );
   }
-  const step = run.steps[open.stepIndex]!;
+  const step = run.definition.steps[open.stepIndex]!;
   if (r.action === 'RETRY' && (r.agent || r.channel) && !step.agent) {
     throw rejection(
       'ActionNotAllowed',
@@ -286,7 +276,7 @@ export function validateDocument(run: Run, raw: unknown): DocumentReceived {
   const parsed = documentReceivedSchema.safeParse(raw);
   if (!parsed.success)
     throw rejection('MalformedMessage', `Malformed document: ${describeIssues(parsed.error)}`);
-  if (!run.steps.some((s) => s.awaits?.kind === parsed.data.kind)) {
+  if (!run.definition.steps.some((s) => s.awaits?.kind === parsed.data.kind)) {
     throw rejection(
       'UnexpectedDocument',
       `A ${run.input.workflowType} workflow does not wait for ${parsed.data.kind}.`,

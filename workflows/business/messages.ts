@@ -56,6 +56,18 @@ export interface TaskOutcomeAnswer {
 
 export { ESCALATION_ACTIONS };
 
+/** Why a validator refused a message: the API maps the type to an HTTP status. */
+export type RejectionType =
+  | 'MalformedMessage'
+  | 'UnknownTaskExecution'
+  | 'WrongAttempt'
+  | 'InvalidOutput'
+  | 'EscalationNotOpen'
+  | 'AlreadyResolved'
+  | 'ActionNotAllowed'
+  | 'AlreadyAssigned'
+  | 'UnexpectedDocument';
+
 /** An HIL decision on an open escalation. */
 export const escalationResolutionSchema = z.discriminatedUnion('action', [
   z.strictObject({

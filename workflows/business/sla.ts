@@ -1,10 +1,11 @@
 import { CancellationScope, isCancellation, patched, sleep, uuid4 } from '@temporalio/workflow';
 import { slaFor } from '../definitions/index.js';
 import { db } from './activities.js';
-import { publish } from './report.js';
-import { audit, notification, type Run } from './run.js';
 import { REACHED_SLA_LEVELS, SLA_THRESHOLDS } from '../vocabulary.js';
+import type { Step } from './context.js';
+import { audit, notification } from './records.js';
 import { thresholdAt, type StepState } from './state.js';
+import { publish } from './status.js';
 
 // The SLA ladder of a step: durable timers at 60/80/95/100% of its SLA.
 
@@ -26,8 +27,9 @@ async function sleepUntil(at: number, twoPart: boolean): Promise<void> {
   if (at > Date.now()) await sleep(at - Date.now());
 }
 
-export function openSlaClock(run: Run, i: number) {
-  const s = run.state.steps[i]!;
+/** Starts the step's SLA clock (once: its first attempt starts it), with every ID it will write. */
+export function openSlaClock(step: Step): void {
+  const s = step.state;
   if (s.sla) return;
   const startedAt = Date.now();
   const ids = Object.fromEntries(
@@ -36,16 +38,15 @@ export function openSlaClock(run: Run, i: number) {
   s.sla = {
     slaId: uuid4(),
     startedAt,
-    dueAt: startedAt + slaFor(run.steps[i]!, run.input.priority),
+    dueAt: startedAt + slaFor(step.def, step.run.input.priority),
     reached: [],
     ids,
   };
 }
 
 /** Runs the step's remaining levels on durable timers until cancelled (the step ended). */
-export function runLadder(run: Run, i: number): { stop: () => Promise<void> } {
-  const s = run.state.steps[i]!;
-  const step = run.steps[i]!;
+export function runLadder(step: Step): { stop: () => Promise<void> } {
+  const { run, def, state: s } = step;
   const clock = s.sla!;
   const scope = new CancellationScope();
   const running = scope.run(async () => {
@@ -65,8 +66,8 @@ export function runLadder(run: Run, i: number): { stop: () => Promise<void> } {
                 run,
                 'SLA_ALERT',
                 'HIL',
-                `SLA ORANGE: ${step.taskType}`,
-                `${step.title} has used ${pct}% of its SLA.`,
+                `SLA ORANGE: ${def.taskType}`,
+                `${def.title} has used ${pct}% of its SLA.`,
                 { taskExecutionId, slaLevel: level },
               )
             : level === 'BREACHED'
@@ -74,8 +75,8 @@ export function runLadder(run: Run, i: number): { stop: () => Promise<void> } {
                   run,
                   'MANAGER_NOTICE',
                   'MANAGERS',
-                  `SLA BREACHED: ${step.taskType}`,
-                  `${step.title} missed its SLA (due ${new Date(clock.dueAt).toISOString()}).`,
+                  `SLA BREACHED: ${def.taskType}`,
+                  `${def.title} missed its SLA (due ${new Date(clock.dueAt).toISOString()}).`,
                   { taskExecutionId, slaLevel: level },
                 )
               : undefined;
@@ -95,7 +96,7 @@ export function runLadder(run: Run, i: number): { stop: () => Promise<void> } {
             audit: {
               ...audit('sla.level_reached', 'sla_tracking', clock.slaId, {
                 level,
-                taskType: step.taskType,
+                taskType: def.taskType,
                 percent: pct,
               }),
               id: clock.ids[level].audit,

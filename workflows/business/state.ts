@@ -1,4 +1,12 @@
-import type { Channel, Priority, WorkflowType } from '../definitions/index.js';
+import { uuid4 } from '@temporalio/workflow';
+import {
+  totalSla,
+  type Channel,
+  type Priority,
+  type StepDefinition,
+  type WorkflowDefinition,
+  type WorkflowType,
+} from '../definitions/index.js';
 import {
   SLA_THRESHOLDS,
   type EscalationTrigger,
@@ -37,6 +45,18 @@ export interface BusinessWorkflowInput {
   /** Carried across continue-as-new; absent on the first run. */
   resume?: BusinessState;
 }
+
+export interface BusinessWorkflowResult {
+  status: 'COMPLETED' | 'CANCELLED';
+  completedSteps: string[];
+  skippedSteps: string[];
+}
+
+/**
+ * The business workflow's signature. Continue-as-new is typed by it, so that nothing in this
+ * folder imports the entry file (workflow.ts).
+ */
+export type BusinessWorkflow = (input: BusinessWorkflowInput) => Promise<BusinessWorkflowResult>;
 
 export interface Attempt {
   taskExecutionId: string;
@@ -133,4 +153,44 @@ export interface BusinessState {
   cancelRequest?: CancelRequest;
   /** Since when the current step has been current (RexeraStepSince; absent before it existed). */
   currentSince?: { stepIndex: number; at: number };
+}
+
+/** The state of a first run: every step PENDING with its first attempt's ID chosen. */
+export function newState(
+  input: BusinessWorkflowInput,
+  definition: WorkflowDefinition,
+): BusinessState {
+  const startedAt = Date.now();
+  return {
+    initialized: false,
+    startedAt,
+    dueAt: startedAt + totalSla(definition, input.priority),
+    stepIndex: 0,
+    steps: definition.steps.map((def) => ({
+      status: 'PENDING',
+      attempts: [newAttempt(def, 1)],
+      slaRedPending: false,
+      followUpsSent: 0,
+    })),
+    outputs: {},
+    appliedOutcomes: {},
+    resolvedEscalations: {},
+    documents: {},
+  };
+}
+
+/** A new attempt of a step; its task execution ID is chosen here, by the workflow. */
+export function newAttempt(
+  def: StepDefinition,
+  attempt: number,
+  override?: Attempt['override'],
+): Attempt {
+  return {
+    taskExecutionId: uuid4(),
+    attempt,
+    executor: def.agent ? 'AI_AGENT' : 'SYSTEM',
+    phase: 'PENDING',
+    agent: def.agent?.defaultAgent,
+    override,
+  };
 }

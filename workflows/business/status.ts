@@ -6,17 +6,13 @@ import {
   RexeraStepSince,
 } from '../search-attributes.js';
 import { updateVisibility } from '../visibility.js';
+import { REACHED_SLA_LEVELS } from '../vocabulary.js';
+import { current, slaLevelOf, type Run } from './context.js';
 import type { WorkflowStatus } from './messages.js';
-import { current, type Run } from './run.js';
-import { REACHED_SLA_LEVELS, type SlaLevel } from '../vocabulary.js';
 import { thresholdAt, type Attempt, type StepState } from './state.js';
 import { currentDetails, propertyOf, utc, type CurrentView } from './summary.js';
 
 // What operators see: search attributes, the Temporal UI's details, the status query.
-
-export function slaLevelOf(s: StepState): SlaLevel {
-  return s.sla?.reached.at(-1) ?? 'GREEN';
-}
 
 /**
  * Brings the search attributes and the UI details up to date. Only values that changed are
@@ -24,7 +20,7 @@ export function slaLevelOf(s: StepState): SlaLevel {
  */
 export function publish(run: Run, status?: 'COMPLETED' | 'CANCELLED') {
   const s = run.state.steps[run.state.stepIndex];
-  const step = run.steps[run.state.stepIndex];
+  const step = run.definition.steps[run.state.stepIndex];
   const businessStatus = status ?? (run.state.escalation ? 'BLOCKED' : 'IN_PROGRESS');
   const task = status || !step ? null : step.taskType;
   if (task !== null && run.state.currentSince?.stepIndex !== run.state.stepIndex) {
@@ -66,7 +62,7 @@ function doing(s: StepState, a: Attempt): string {
 function viewOf(run: Run, businessStatus: CurrentView['status'], ended: boolean): CurrentView {
   const i = run.state.stepIndex;
   const s = run.state.steps[i];
-  const step = run.steps[i];
+  const step = run.definition.steps[i];
   let stepView: CurrentView['step'];
   if (!ended && s && step) {
     const a = current(s);
@@ -74,7 +70,7 @@ function viewOf(run: Run, businessStatus: CurrentView['status'], ended: boolean)
     const nextLevel = clock && REACHED_SLA_LEVELS.find((l) => !clock.reached.includes(l));
     stepView = {
       number: i + 1,
-      of: run.steps.length,
+      of: run.definition.steps.length,
       taskType: step.taskType,
       executor: a.executor,
       agent: a.agent,
@@ -116,13 +112,13 @@ export function status(run: Run): WorkflowStatus {
       s && !run.finished
         ? {
             stepIndex: run.state.stepIndex,
-            taskType: run.steps[run.state.stepIndex]!.taskType,
+            taskType: run.definition.steps[run.state.stepIndex]!.taskType,
             attempt: current(s).attempt,
           }
         : undefined,
     steps: run.state.steps.map((x, i) => ({
       stepIndex: i,
-      taskType: run.steps[i]!.taskType,
+      taskType: run.definition.steps[i]!.taskType,
       status: x.status,
       attempt: current(x).attempt,
       taskExecutionId: current(x).taskExecutionId,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../src/config.js';
+import { ConfigError, parseConfig } from '../../src/config.js';
 
 describe('parseConfig', () => {
   it('gives safe local defaults: embedded services on their documented ports', () => {

@@ -1,0 +1,72 @@
+import { condition, workflowInfo } from '@temporalio/workflow';
+import { RexeraClientId, RexeraDueAt, RexeraWorkflowType } from '../search-attributes.js';
+import { updateVisibility } from '../visibility.js';
+import { db, writesSettled } from './activities.js';
+import { stepOf, type Run } from './context.js';
+import { settleDispatches } from './continue-as-new.js';
+import { audit, SYSTEM, taskRow, type Actor } from './records.js';
+import type { BusinessWorkflowResult } from './state.js';
+import { publish } from './status.js';
+
+// The workflow row's two ends: initialize it (with every step's first task row), and close it.
+
+/** Writes the workflow's rows on its first run (a continued run skips it). */
+export async function initialize(run: Run): Promise<void> {
+  const { input, state } = run;
+  if (state.initialized) return;
+  await db.initializeWorkflow({
+    workflowRowId: run.rowId,
+    temporalWorkflowId: workflowInfo().workflowId,
+    startedAt: state.startedAt,
+    dueAt: state.dueAt,
+    tasks: state.steps.map((s, i) => taskRow(stepOf(run, i), s.attempts[0]!)),
+    audit: audit('workflow.started', 'workflow', run.rowId, {
+      type: input.workflowType,
+      version: input.definitionVersion,
+      priority: input.priority,
+    }),
+  });
+  state.initialized = true;
+  updateVisibility([
+    { key: RexeraWorkflowType, value: input.workflowType },
+    { key: RexeraClientId, value: input.clientId },
+    { key: RexeraDueAt, value: new Date(state.dueAt) },
+  ]);
+}
+
+/**
+ * Ends the run: the document recorder and the dispatches still running end first (their
+ * writes made), then the row closes, and the run ends once every write is made (an Update's
+ * task queues them).
+ */
+export async function close(
+  run: Run,
+  recorder: Promise<void>,
+  final: 'COMPLETED' | 'CANCELLED',
+  actor: Actor = SYSTEM,
+  data: Record<string, unknown> = {},
+): Promise<BusinessWorkflowResult> {
+  run.finished = true;
+  await recorder;
+  await settleDispatches(run);
+  await db.closeWorkflow({
+    workflowRowId: run.rowId,
+    status: final,
+    completedAt: Date.now(),
+    audit: audit(`workflow.${final.toLowerCase()}`, 'workflow', run.rowId, data, actor),
+  });
+  await condition(writesSettled);
+  for (const s of run.state.steps) {
+    if (s.status !== 'COMPLETED' && s.status !== 'SKIPPED') s.status = 'CANCELLED';
+  }
+  publish(run, final);
+  const withStatus = (status: string) =>
+    run.definition.steps
+      .filter((_, i) => run.state.steps[i]!.status === status)
+      .map((def) => def.taskType);
+  return {
+    status: final,
+    completedSteps: withStatus('COMPLETED'),
+    skippedSteps: withStatus('SKIPPED'),
+  };
+}
