@@ -2,6 +2,7 @@ import type { Database } from '../db/client.js';
 import { billingWrites } from './database/billing.js';
 import { communicationsWrites } from './database/communications.js';
 import { escalationsWrites } from './database/escalations.js';
+import { refusingForGood } from './database/refusals.js';
 import type { DatabaseObservers } from './database/shared.js';
 import { slaWrites } from './database/sla.js';
 import { tasksWrites } from './database/tasks.js';
@@ -38,16 +39,20 @@ export type {
 } from './database/tasks.js';
 export type { CloseWorkflowInput, InitializeWorkflowInput } from './database/workflows.js';
 
-/** Every database activity (names are a replay contract: a workflow calls them by name). */
+/**
+ * Every database activity (names are a replay contract: a workflow calls them by name). A
+ * write the database refuses for good fails as a non-retryable DatabaseRefusedError
+ * (refusals.ts) instead of retrying forever.
+ */
 export function createDatabaseActivities(db: Database, observers: DatabaseObservers = {}) {
-  return {
+  return refusingForGood({
     ...workflowsWrites(db),
     ...tasksWrites(db),
     ...slaWrites(db, observers),
     ...escalationsWrites(db),
     ...communicationsWrites(db),
     ...billingWrites(db),
-  };
+  });
 }
 
 export type DatabaseActivities = ReturnType<typeof createDatabaseActivities>;

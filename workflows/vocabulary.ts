@@ -86,3 +86,10 @@ export type EscalationAction = (typeof ESCALATION_ACTIONS)[number];
 /** Who did something, in the audit trail. */
 export const ACTOR_TYPES = ['AGENT', 'HUMAN', 'SYSTEM'] as const;
 export type ActorType = (typeof ACTOR_TYPES)[number];
+
+/**
+ * The failure type of a database write refused for good (a foreign key, the terminal-row
+ * guard, a value the column cannot hold): activities/database/refusals.ts raises it, the
+ * workflow closes its row FAILED on it (workflows/business/workflow.ts).
+ */
+export const DATABASE_REFUSED = 'DatabaseRefusedError';

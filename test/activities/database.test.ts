@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabaseActivities, type AuditInput } from '../../activities/database.js';
@@ -312,5 +313,44 @@ describe('database activities repeated with the same input write nothing twice',
       .from(messageMetadata)
       .where(eq(messageMetadata.communicationId, reminder.id));
     expect(reminded).toMatchObject({ recipientTeam: 'HIL', recipientUserId: null });
+  });
+});
+
+describe('a write the database refuses for good', () => {
+  it('fails non-retryably as DatabaseRefusedError naming the SQLSTATE and constraint, and writes nothing', async () => {
+    const missingWorkflow = randomUUID();
+    const attempt = {
+      task: {
+        id: randomUUID(),
+        workflowRowId: missingWorkflow,
+        stepIndex: 0,
+        attempt: 2,
+        taskType: 'research_municipality',
+        title: 'Research',
+        description: 'd',
+        executorType: 'AI_AGENT' as const,
+        agentName: 'Nina',
+        slaSeconds: 60,
+      },
+      audit: audit('task.retry_scheduled'),
+    };
+    const err = await act.createAttempt(attempt).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ApplicationFailure);
+    const failure = err as ApplicationFailure;
+    expect(failure.type).toBe('DatabaseRefusedError');
+    expect(failure.nonRetryable).toBe(true);
+    expect(failure.message).toMatch(
+      /^createAttempt: the database refused the write \(SQLSTATE 23503, /,
+    );
+    expect(failure.details?.[0]).toMatchObject({ sqlState: '23503', table: 'task_executions' });
+    // The transaction's audit event went with it.
+    const audits = await t.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.id, attempt.audit.id));
+    expect(audits).toEqual([]);
   });
 });

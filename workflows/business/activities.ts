@@ -1,5 +1,7 @@
 import {
   ActivityCancellationType,
+  ActivityFailure,
+  ApplicationFailure,
   CancellationScope,
   condition,
   isCancellation,
@@ -11,6 +13,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities, QueuedWrite } from '../../activities/index.js';
 import type { DatabaseActivities } from '../../activities/database.js';
+import { DATABASE_REFUSED } from '../vocabulary.js';
 
 // One proxy per timeout/retry profile.
 
@@ -51,6 +54,28 @@ let updateTask: number | undefined;
 const queued: QueuedWrite[] = [];
 /** The flusher's writeAll under way, which every later write waits for (order). */
 let flushing: Promise<void> | undefined;
+/** A queued write the database refused for good, for the main flow to fail with. */
+let flushRefused: Error | undefined;
+
+/**
+ * The refusal in `err`, if a database write was refused for good (activities/database/
+ * refusals.ts): retrying cannot help. A normal activity's failure carries it as its cause; a
+ * local activity's may be the refusal itself.
+ */
+export function refusalIn(err: unknown): ApplicationFailure | undefined {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 3; depth++) {
+    if (e instanceof ApplicationFailure && e.type === DATABASE_REFUSED) return e;
+    e = e instanceof ActivityFailure || e instanceof ApplicationFailure ? e.cause : undefined;
+  }
+  return undefined;
+}
+
+/** Throws the refusal of a queued write, once (the main flow fails with it). */
+export function throwIfRefused(): void {
+  const refused = flushRefused;
+  flushRefused = undefined;
+  if (refused !== undefined) throw refused;
+}
 
 /**
  * Called by every Update handler. An Update's acceptance is written to the history only when
@@ -79,14 +104,21 @@ export function startFlusher(): void {
     for (;;) {
       await condition(() => queued.length > 0 && flushing === undefined);
       flushing = durable.writeAll(queued.splice(0)).finally(() => (flushing = undefined));
-      await flushing;
+      try {
+        await flushing;
+      } catch (err) {
+        // Only a refusal ends a durable write: handed to the main flow (its next write, or
+        // its end, throws it), which closes the row FAILED.
+        flushRefused = err instanceof Error ? err : new Error(String(err));
+      }
     }
   });
 }
 
 /** Waits for the flusher's writes under way (later writes come after them). */
 export async function flushed(): Promise<void> {
-  while (flushing) await flushing;
+  // A refusal is the flusher's to hand on (throwIfRefused).
+  while (flushing) await flushing.catch(() => undefined);
 }
 
 /**
@@ -120,10 +152,12 @@ export const db: DatabaseActivities = new Proxy({} as DatabaseActivities, {
           return undefined;
         }
         await flushed();
+        throwIfRefused();
         try {
           return await (local[name] as (i: never) => Promise<unknown>)(input);
         } catch (err) {
-          if (isCancellation(err)) throw err;
+          // Refused for good: a normal activity would be refused the same way.
+          if (isCancellation(err) || refusalIn(err)) throw err;
           log.warn('local database write failed; retrying it as a normal activity', {
             activity: name,
             error: err instanceof Error ? err.message : String(err),

@@ -6,7 +6,7 @@ import {
   patched,
   workflowInfo,
 } from '@temporalio/workflow';
-import { writesSettled } from './activities.js';
+import { throwIfRefused, writesSettled } from './activities.js';
 import { unrecorded, type Run } from './context.js';
 import type { BusinessWorkflow } from './state.js';
 
@@ -29,6 +29,7 @@ export async function maybeContinueAsNew(run: Run): Promise<void> {
       allHandlersFinished() &&
       writesSettled(),
   );
+  throwIfRefused();
   log.info('continuing as new', { historyLength: info.historyLength, step: run.state.stepIndex });
   await continueAsNew<BusinessWorkflow>({ ...run.input, resume: run.state });
 }

@@ -8,7 +8,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { chooseAgent, outcomeDeadline } from '../definitions/index.js';
-import { flushed, n8n, takeQueued, writeDurably } from './activities.js';
+import { flushed, n8n, refusalIn, takeQueued, writeDurably } from './activities.js';
 import { startRunning, startWaiting } from './attempt.js';
 import { documentsOf, outcomeFor, type Run, type Step, type StepResult } from './context.js';
 import { errorMessage } from './records.js';
@@ -134,7 +134,8 @@ function failureType(err: ActivityFailure): string | undefined {
 
 /** The dispatch failed for good (4xx, or n8n unreachable for an hour): a failed attempt. */
 function dispatchFailed(run: Run, attempt: Attempt, err: unknown): void {
-  if (isCancellation(err)) throw err;
+  // The writes it carried were refused for good: that fails the run, not the attempt.
+  if (isCancellation(err) || refusalIn(err)) throw err;
   const id = attempt.taskExecutionId;
   if (attempt.phase !== 'RUNNING' || run.state.appliedOutcomes[id]) return;
   if (run.state.pendingOutcome?.taskExecutionId === id) return;

@@ -1,10 +1,11 @@
-import { condition, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, condition, log, workflowInfo } from '@temporalio/workflow';
 import { RexeraClientId, RexeraDueAt, RexeraWorkflowType } from '../search-attributes.js';
 import { updateVisibility } from '../visibility.js';
-import { db, writesSettled } from './activities.js';
+import { DATABASE_REFUSED } from '../vocabulary.js';
+import { db, throwIfRefused, writesSettled } from './activities.js';
 import { stepOf, type Run } from './context.js';
 import { settleDispatches } from './continue-as-new.js';
-import { audit, SYSTEM, taskRow, type Actor } from './records.js';
+import { audit, errorMessage, SYSTEM, taskRow, type Actor } from './records.js';
 import type { BusinessWorkflowResult } from './state.js';
 import { publish } from './status.js';
 
@@ -46,6 +47,51 @@ export async function close(
   actor: Actor = SYSTEM,
   data: Record<string, unknown> = {},
 ): Promise<BusinessWorkflowResult> {
+  await closeRow(run, recorder, final, actor, data);
+  const withStatus = (status: string) =>
+    run.definition.steps
+      .filter((_, i) => run.state.steps[i]!.status === status)
+      .map((def) => def.taskType);
+  return {
+    status: final,
+    completedSteps: withStatus('COMPLETED'),
+    skippedSteps: withStatus('SKIPPED'),
+  };
+}
+
+/**
+ * A write the database refused for good (a foreign key, the terminal-row guard, a value a
+ * column cannot hold): no retry can make it. The row closes FAILED, if the database takes
+ * that, and the run fails with the refusal: an operator fixes the data, then resets the
+ * workflow in the Temporal UI to the task before the refused write.
+ */
+export async function failRefused(
+  run: Run,
+  recorder: Promise<void>,
+  refusal: ApplicationFailure,
+): Promise<never> {
+  const { message } = refusal;
+  log.error('a database write was refused for good; the workflow fails', { error: message });
+  try {
+    await closeRow(run, recorder, 'FAILED', SYSTEM, { error: message });
+  } catch (err) {
+    log.error('the row could not be closed FAILED either', { error: errorMessage(err) });
+  }
+  throw ApplicationFailure.create({
+    type: DATABASE_REFUSED,
+    message,
+    nonRetryable: true,
+    details: refusal.details ?? undefined,
+  });
+}
+
+async function closeRow(
+  run: Run,
+  recorder: Promise<void>,
+  final: 'COMPLETED' | 'CANCELLED' | 'FAILED',
+  actor: Actor,
+  data: Record<string, unknown>,
+): Promise<void> {
   run.finished = true;
   await recorder;
   await settleDispatches(run);
@@ -56,17 +102,9 @@ export async function close(
     audit: audit(`workflow.${final.toLowerCase()}`, 'workflow', run.rowId, data, actor),
   });
   await condition(writesSettled);
+  throwIfRefused();
   for (const s of run.state.steps) {
     if (s.status !== 'COMPLETED' && s.status !== 'SKIPPED') s.status = 'CANCELLED';
   }
   publish(run, final);
-  const withStatus = (status: string) =>
-    run.definition.steps
-      .filter((_, i) => run.state.steps[i]!.status === status)
-      .map((def) => def.taskType);
-  return {
-    status: final,
-    completedSteps: withStatus('COMPLETED'),
-    skippedSteps: withStatus('SKIPPED'),
-  };
 }

@@ -18,7 +18,7 @@ import { currentDetails, propertyOf, utc, type CurrentView } from './summary.js'
  * Brings the search attributes and the UI details up to date. Only values that changed are
  * upserted: every upsert is a history event.
  */
-export function publish(run: Run, status?: 'COMPLETED' | 'CANCELLED') {
+export function publish(run: Run, status?: 'COMPLETED' | 'CANCELLED' | 'FAILED') {
   const s = run.state.steps[run.state.stepIndex];
   const step = run.definition.steps[run.state.stepIndex];
   const businessStatus = status ?? (run.state.escalation ? 'BLOCKED' : 'IN_PROGRESS');

@@ -67,7 +67,7 @@ export interface CurrentView {
   workflowType: WorkflowType;
   clientName?: string;
   property?: string;
-  status: 'IN_PROGRESS' | 'BLOCKED' | 'COMPLETED' | 'CANCELLED';
+  status: 'IN_PROGRESS' | 'BLOCKED' | 'COMPLETED' | 'CANCELLED' | 'FAILED';
   /** The step running now (absent once the workflow has ended). */
   step?: {
     number: number;
@@ -120,8 +120,9 @@ export function currentDetails(v: CurrentView): string {
     .filter(Boolean)
     .join(' ');
   const head = `**${BUSINESS_LABELS[v.workflowType]}** ${who}`.trim();
-  if (v.status === 'COMPLETED' || v.status === 'CANCELLED') {
-    return `${head}\n\n${v.status === 'COMPLETED' ? 'Completed' : 'Cancelled'} at ${utc(v.now)}.`;
+  if (v.status === 'COMPLETED' || v.status === 'CANCELLED' || v.status === 'FAILED') {
+    const ended = { COMPLETED: 'Completed', CANCELLED: 'Cancelled', FAILED: 'Failed' }[v.status];
+    return `${head}\n\n${ended} at ${utc(v.now)}.`;
   }
   const lines = [head];
   if (v.step) {

@@ -1,12 +1,12 @@
 import { ApplicationFailure, CancellationScope, isCancellation } from '@temporalio/workflow';
 import { atTimeScale, getDefinition, type WorkflowType } from '../definitions/index.js';
-import { startFlusher } from './activities.js';
+import { refusalIn, startFlusher } from './activities.js';
 import type { Run } from './context.js';
 import { maybeContinueAsNew } from './continue-as-new.js';
 import { recordDocuments } from './documents.js';
 import { installHandlers } from './handlers.js';
 import { TEMPORAL_WORKFLOW_TYPES } from './identity.js';
-import { close, initialize } from './lifecycle.js';
+import { close, failRefused, initialize } from './lifecycle.js';
 import { errorMessage } from './records.js';
 import { newState, type BusinessWorkflow, type BusinessWorkflowInput } from './state.js';
 import { publish } from './status.js';
@@ -64,8 +64,10 @@ export const businessWorkflow: BusinessWorkflow = async (input) => {
           : close(run, recorder, 'CANCELLED'),
       );
     }
-    // Activity failures fail the workflow; anything else is a bug, and its workflow task is
-    // retried until a fixed deploy resumes it. Continue-as-new passes through too.
+    const refusal = refusalIn(err);
+    if (refusal) await failRefused(run, recorder, refusal);
+    // Other activity failures fail the workflow; anything else is a bug, and its workflow task
+    // is retried until a fixed deploy resumes it. Continue-as-new passes through too.
     throw err;
   }
 };
