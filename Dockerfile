@@ -5,6 +5,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # Production talks to external PostgreSQL and Temporal: no embedded tools, no dev deps.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+# Runtime code only (.dockerignore leaves out the local launchers in src/dev, tests, bench).
 COPY . .
 USER node
 CMD ["npm", "run", "worker"]

@@ -76,9 +76,9 @@ export default tseslint.config(
     // The config module is the one reader of process.env; launchers pass env to children.
     files: [
       'src/config.ts',
-      'src/start.ts',
-      'src/infra/process.ts',
-      'src/infra/n8n.ts',
+      'src/dev/start.ts',
+      'src/dev/process.ts',
+      'src/dev/n8n.ts',
       'scripts/**',
       'test/**',
       'bench/**',

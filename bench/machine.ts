@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { PROJECT_ROOT } from '../src/config.js';
-import { TEMPORAL_CLI } from '../src/infra/tools.js';
+import { TEMPORAL_CLI } from '../src/dev/tools.js';
 
 export interface Machine {
   cpuModel: string;

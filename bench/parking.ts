@@ -3,7 +3,7 @@
 // start concurrency, and RSS sampled over time.
 import path from 'node:path';
 import { PROJECT_ROOT } from '../src/config.js';
-import { startProcess, type ManagedProcess } from '../src/infra/process.js';
+import { startProcess, type ManagedProcess } from '../src/dev/process.js';
 import { startN8nStandIn } from '../test/helpers/n8n-stand-in.js';
 import { cpuPer, cpuSnapshot, processCpuMs } from './cpu.js';
 import { processMemory } from './machine.js';

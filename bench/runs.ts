@@ -2,7 +2,7 @@
 // and the bare baseline's six steps.
 import { randomUUID } from 'node:crypto';
 import { workflows } from '../db/schema/index.js';
-import { newWorkflowIdentity, startBusinessWorkflow } from '../src/workflows/service.js';
+import { newWorkflowIdentity, startBusinessWorkflow } from '../src/clients/business-workflows.js';
 import { getDefinition, latestVersion, type WorkflowType } from '../workflows/definitions/index.js';
 import type { Stack, BenchDatabase } from './stack.js';
 import { bareStepsWorkflow } from './baselines/bare-workflows.js';

@@ -4,7 +4,7 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { APPLICATION_NAMES } from './client.js';
-import { runIfMain } from '../src/infra/main.js';
+import { runIfMain } from '../src/main.js';
 
 export const MIGRATIONS_FOLDER = path.join(
   path.dirname(fileURLToPath(import.meta.url)),

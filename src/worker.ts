@@ -10,8 +10,8 @@ import type { DatabaseObservers } from '../activities/database.js';
 import { createActivities } from '../activities/index.js';
 import { createPool } from '../db/client.js';
 import { getConfig } from './config.js';
-import { createLogger } from './infra/log.js';
-import { runIfMain } from './infra/main.js';
+import { createLogger } from './log.js';
+import { runIfMain } from './main.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 

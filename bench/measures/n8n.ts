@@ -4,11 +4,14 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { workflows } from '../../db/schema/index.js';
-import { createAgentSimulator } from '../../src/agents/simulator.js';
+import { createAgentSimulator } from '../../src/dev/agents/simulator.js';
 import { startApi } from '../../src/api/server.js';
-import { N8N_BIN, startN8n } from '../../src/infra/n8n.js';
-import { getFreePort } from '../../src/infra/ports.js';
-import { newWorkflowIdentity, startBusinessWorkflow } from '../../src/workflows/service.js';
+import { N8N_BIN, startN8n } from '../../src/dev/n8n.js';
+import { getFreePort } from '../../src/dev/ports.js';
+import {
+  newWorkflowIdentity,
+  startBusinessWorkflow,
+} from '../../src/clients/business-workflows.js';
 import { timed } from '../progress.js';
 import { result } from '../runs.js';
 import { poolAs, type Stack } from '../stack.js';

@@ -4,8 +4,11 @@ import { randomUUID } from 'node:crypto';
 import { workflows } from '../../db/schema/index.js';
 import { mintToken } from '../../src/api/auth/jwt.js';
 import { startApi } from '../../src/api/server.js';
-import { getFreePort } from '../../src/infra/ports.js';
-import { newWorkflowIdentity, startBusinessWorkflow } from '../../src/workflows/service.js';
+import { getFreePort } from '../../src/dev/ports.js';
+import {
+  newWorkflowIdentity,
+  startBusinessWorkflow,
+} from '../../src/clients/business-workflows.js';
 import {
   completeAll,
   counterpartyAnswers,

@@ -1,4 +1,4 @@
-import type { Closed } from '../workflows/service.js';
+import type { Closed } from '../clients/business-workflows.js';
 import type { ApiDeps } from './context.js';
 import { AppError } from './errors.js';
 import { TERMINAL_WORKFLOW_STATUSES } from '../../workflows/vocabulary.js';

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { isDatabaseUnavailable } from '../../db/client.js';
-import { MessageRejectedError, TemporalUnavailableError } from '../workflows/service.js';
+import { MessageRejectedError, TemporalUnavailableError } from '../clients/business-workflows.js';
 import type { RejectionType } from '../../workflows/business/messages.js';
 import { AppError, type AppErrorCode } from './errors.js';
 

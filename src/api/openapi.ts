@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { documentReceivedSchema } from '../../workflows/business/messages.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from './auth/hmac.js';
-import { taskOutcomeCallbackSchema } from './callbacks/router.js';
+import { taskOutcomeCallbackSchema } from './callbacks/schemas.js';
 import {
   assignBody,
   escalationListQuery,
   escalationParams,
   resolveBody,
-} from './escalations/router.js';
+} from './escalations/schemas.js';
 import {
   cancelWorkflowBody,
   createWorkflowBody,

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { getFreePort } from '../../src/infra/ports.js';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/infra/postgres.js';
+import { getFreePort } from '../../src/dev/ports.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/dev/postgres.js';
 import { startTestApi } from '../helpers/api.js';
 import { tempDataDir } from '../helpers/embedded.js';
 

@@ -3,9 +3,9 @@ import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifySignature } from '../../src/api/auth/hmac.js';
-import { createAgentSimulator } from '../../src/agents/simulator.js';
-import { startN8n, type EmbeddedN8n } from '../../src/infra/n8n.js';
-import { getFreePort } from '../../src/infra/ports.js';
+import { createAgentSimulator } from '../../src/dev/agents/simulator.js';
+import { startN8n, type EmbeddedN8n } from '../../src/dev/n8n.js';
+import { getFreePort } from '../../src/dev/ports.js';
 import { tempDataDir } from '../helpers/embedded.js';
 import { eventually } from '../helpers/wait.js';
 

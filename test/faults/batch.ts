@@ -3,7 +3,7 @@
 // one audit event per transition, and the API never answered 500 nor hung.
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { TEMPORAL_CLI } from '../../src/infra/tools.js';
+import { TEMPORAL_CLI } from '../../src/dev/tools.js';
 import { sign, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../src/api/auth/hmac.js';
 import {
   getDefinition,

@@ -53,7 +53,7 @@ beforeAll(async () => {
   await start();
   // A client user, through the project's own dev-users script (what a new user runs).
   const { execFileSync } = await import('node:child_process');
-  execFileSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'src/dev-users.ts')], {
+  execFileSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'src/dev/users.ts')], {
     cwd: PROJECT_ROOT,
     env,
   });

@@ -3,7 +3,7 @@ import { inject } from 'vitest';
 import { sign, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../src/api/auth/hmac.js';
 import { mintToken } from '../../src/api/auth/jwt.js';
 import { startApi, type ApiSettings } from '../../src/api/server.js';
-import { getFreePort } from '../../src/infra/ports.js';
+import { getFreePort } from '../../src/dev/ports.js';
 
 /** Secrets made for this test run only. */
 export const TEST_SECRETS = {

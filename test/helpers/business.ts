@@ -6,8 +6,11 @@ import { eq } from 'drizzle-orm';
 import { inject } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { clients, workflows } from '../../db/schema/index.js';
-import { newWorkflowIdentity, startBusinessWorkflow } from '../../src/workflows/service.js';
-import { TEMPORAL_TEST_SERVER } from '../../src/infra/tools.js';
+import {
+  newWorkflowIdentity,
+  startBusinessWorkflow,
+} from '../../src/clients/business-workflows.js';
+import { TEMPORAL_TEST_SERVER } from '../../src/dev/tools.js';
 import type { Priority, WorkflowType } from '../../workflows/definitions/index.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { bundleWorkflows, bundleWorkflowsForTimeSkipping } from './temporal.js';

@@ -1,13 +1,13 @@
 import http from 'node:http';
 import type { Client } from '@temporalio/client';
 import type { CommunicationRequest, DispatchRequest } from '../../activities/n8n.js';
-import { deliverTaskOutcome, type DeliveryAnswer } from '../../src/workflows/service.js';
+import { deliverTaskOutcome, type DeliveryAnswer } from '../../src/clients/business-workflows.js';
 import {
   documentReceivedUpdate,
   type DocumentReceived,
 } from '../../workflows/business/messages.js';
-import { getFreePort } from '../../src/infra/ports.js';
-import { realisticOutput } from '../../src/agents/outputs.js';
+import { getFreePort } from '../../src/dev/ports.js';
+import { realisticOutput } from '../../src/dev/agents/outputs.js';
 import { signedHeaders } from './api.js';
 
 export { realisticOutput };

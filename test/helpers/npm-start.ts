@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../src/config.js';
-import { getFreePort } from '../../src/infra/ports.js';
+import { getFreePort } from '../../src/dev/ports.js';
 
 // `npm start` as the tests run it: its entrypoint as a child process, and the processes it
 // started found by their DATA_DIR.
@@ -45,7 +45,7 @@ export interface Launched {
 export function launch(env: NodeJS.ProcessEnv): Launched {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', path.join(PROJECT_ROOT, 'src/start.ts')],
+    ['--import', 'tsx', path.join(PROJECT_ROOT, 'src/dev/start.ts')],
     {
       cwd: PROJECT_ROOT,
       env,

@@ -5,7 +5,7 @@ import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import webpack from 'webpack';
 import { PROJECT_ROOT } from '../../src/config.js';
 import { WORKFLOWS_PATH } from '../../src/worker.js';
-import { TEMPORAL_CLI } from '../../src/infra/tools.js';
+import { TEMPORAL_CLI } from '../../src/dev/tools.js';
 
 const quietLogger = {
   log: () => undefined,

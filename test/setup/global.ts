@@ -3,10 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { runMigrations } from '../../db/migrate.js';
-import { getFreePort } from '../../src/infra/ports.js';
-import { ensureDatabase, startEmbeddedPostgres } from '../../src/infra/postgres.js';
-import { startTemporalDevServer } from '../../src/infra/temporal.js';
-import { ensureTools } from '../../src/infra/tools.js';
+import { getFreePort } from '../../src/dev/ports.js';
+import { ensureDatabase, startEmbeddedPostgres } from '../../src/dev/postgres.js';
+import { startTemporalDevServer } from '../../src/dev/temporal.js';
+import { ensureTools } from '../../src/dev/tools.js';
 
 export const TEMPLATE_DATABASE = 'rexera_template';
 

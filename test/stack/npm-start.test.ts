@@ -6,8 +6,8 @@ import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/config.js';
-import { getFreePort } from '../../src/infra/ports.js';
-import { TEMPORAL_CLI } from '../../src/infra/tools.js';
+import { getFreePort } from '../../src/dev/ports.js';
+import { TEMPORAL_CLI } from '../../src/dev/tools.js';
 import { smokeWorkflow } from '../../workflows/index.js';
 import { tempDataDir } from '../helpers/embedded.js';
 import {
@@ -117,7 +117,7 @@ describe('npm start', () => {
       expect(newWorker).not.toBe(workerPid);
       const users = execFileSync(
         process.execPath,
-        ['--import', 'tsx', path.join(PROJECT_ROOT, 'src/dev-users.ts')],
+        ['--import', 'tsx', path.join(PROJECT_ROOT, 'src/dev/users.ts')],
         { cwd: PROJECT_ROOT, env },
       ).toString();
       const token = /CLIENT_TOKEN=(\S+)/.exec(users)![1]!;

@@ -4,7 +4,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
-import { TEMPORAL_TEST_SERVER } from '../../src/infra/tools.js';
+import { TEMPORAL_TEST_SERVER } from '../../src/dev/tools.js';
 import { smokeWorkflow } from '../../workflows/index.js';
 import { RexeraStatus, RexeraWorkflowType } from '../../workflows/search-attributes.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';

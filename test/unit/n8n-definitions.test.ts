@@ -7,7 +7,7 @@ import {
   environment,
   N8N_DEFINITION_ENV,
   webhookPaths,
-} from '../../src/infra/n8n.js';
+} from '../../src/dev/n8n.js';
 
 describe('the n8n definitions in n8n/', () => {
   it('are n8n workflow exports with an ID, nodes and connections (importing them is the e2e test)', () => {

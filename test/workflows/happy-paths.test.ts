@@ -239,7 +239,7 @@ describe('each workflow type runs to COMPLETED with the scripted n8n stand-in', 
 
   it('starting the same row twice attaches to the one workflow', async () => {
     const { rowId, workflowId } = await h.start('PAYOFF');
-    const { startBusinessWorkflow } = await import('../../src/workflows/service.js');
+    const { startBusinessWorkflow } = await import('../../src/clients/business-workflows.js');
     const again = await startBusinessWorkflow(
       { db: t.db, client: h.client, taskQueue: h.taskQueue },
       rowId,

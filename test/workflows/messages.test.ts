@@ -9,7 +9,7 @@ import {
   slaTracking,
   taskExecutions,
 } from '../../db/schema/index.js';
-import { deliverTaskOutcome, MessageRejectedError } from '../../src/workflows/service.js';
+import { deliverTaskOutcome, MessageRejectedError } from '../../src/clients/business-workflows.js';
 import { documentReceivedSignal, type TaskOutcome } from '../../workflows/business/messages.js';
 import type { businessWorkflow } from '../../workflows/business/workflow.js';
 import { startHarness, stopHarness, workflowRow, type Harness } from '../helpers/business.js';

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflows } from '../../db/schema/index.js';
 import { temporalIdOf } from '../../src/api/routing.js';
 import { PROJECT_ROOT } from '../../src/config.js';
-import { TEMPORAL_CLI } from '../../src/infra/tools.js';
-import { startBusinessWorkflow } from '../../src/workflows/service.js';
+import { TEMPORAL_CLI } from '../../src/dev/tools.js';
+import { startBusinessWorkflow } from '../../src/clients/business-workflows.js';
 import {
   LEGACY_WORKFLOW_TYPE,
   legacyBusinessWorkflowId,

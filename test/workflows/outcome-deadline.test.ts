@@ -1,7 +1,7 @@
 import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents, escalations, taskExecutions } from '../../db/schema/index.js';
-import { deliverTaskOutcome } from '../../src/workflows/service.js';
+import { deliverTaskOutcome } from '../../src/clients/business-workflows.js';
 import {
   LIEN_SEARCH_ROWS,
   rowCounts,

@@ -8,7 +8,7 @@ import {
   slaTracking,
   taskExecutions,
 } from '../../db/schema/index.js';
-import { deliverTaskOutcome } from '../../src/workflows/service.js';
+import { deliverTaskOutcome } from '../../src/clients/business-workflows.js';
 import { resolveEscalationUpdate } from '../../workflows/business/messages.js';
 import type { businessWorkflow } from '../../workflows/business/workflow.js';
 import { startHarness, stopHarness, type Harness } from '../helpers/business.js';

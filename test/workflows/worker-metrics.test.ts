@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { slaTracking } from '../../db/schema/index.js';
 import { PROJECT_ROOT } from '../../src/config.js';
-import { getFreePort } from '../../src/infra/ports.js';
+import { getFreePort } from '../../src/dev/ports.js';
 import { createHarness, type Harness } from '../helpers/business.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { completeAll } from '../helpers/n8n-stand-in.js';

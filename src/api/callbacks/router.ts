@@ -1,25 +1,15 @@
 import { Router } from 'express';
-import { z } from 'zod';
-import { documentReceivedSchema, taskOutcomeSchema } from '../../../workflows/business/messages.js';
+import { documentReceivedSchema } from '../../../workflows/business/messages.js';
 import { isIdOfRow } from '../../../workflows/business/identity.js';
-import { deliverDocument, deliverTaskOutcome } from '../../workflows/service.js';
+import { deliverDocument, deliverTaskOutcome } from '../../clients/business-workflows.js';
 import { signedByN8n, type ApiDeps } from '../context.js';
 import { temporalIdOf } from '../routing.js';
 import { closedWorkflowError } from '../delivery.js';
 import { AppError, parseRequest } from '../errors.js';
+import { taskOutcomeCallbackSchema, workflowParams } from './schemas.js';
 
 // What n8n reports: task outcomes and inbound documents. Signed with HMAC; delivered to
 // the workflow, which alone changes task state.
-
-export const taskOutcomeCallbackSchema = z.strictObject({
-  /** workflows.id of the business workflow (as in the dispatch). */
-  workflowId: z.uuid(),
-  /** Its Temporal workflow ID, as in the dispatch (older n8n executions leave it out). */
-  temporalWorkflowId: z.string().min(1).max(200).optional(),
-  outcome: taskOutcomeSchema,
-});
-
-const workflowParams = z.strictObject({ id: z.uuid() });
 
 /** HTTP status of each delivery result. */
 const STATUS = { applied: 200, duplicate: 200, queued: 202 } as const;

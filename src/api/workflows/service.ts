@@ -20,7 +20,7 @@ import {
   requestCancellation,
   startBusinessWorkflow,
   TemporalUnavailableError,
-} from '../../workflows/service.js';
+} from '../../clients/business-workflows.js';
 import type { ApiDeps } from '../context.js';
 import { closedWorkflowError } from '../delivery.js';
 import { AppError } from '../errors.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAgentSimulator } from '../../src/agents/simulator.js';
-import { getFreePort } from '../../src/infra/ports.js';
+import { createAgentSimulator } from '../../src/dev/agents/simulator.js';
+import { getFreePort } from '../../src/dev/ports.js';
 
 const sim = createAgentSimulator({ delayMs: 5 });
 let url: string;

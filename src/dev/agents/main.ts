@@ -1,6 +1,6 @@
-import { getConfig } from '../config.js';
-import { createLogger } from '../infra/log.js';
-import { runIfMain } from '../infra/main.js';
+import { getConfig } from '../../config.js';
+import { createLogger } from '../../log.js';
+import { runIfMain } from '../../main.js';
 import { createAgentSimulator } from './simulator.js';
 
 /** `npm run agents`: the agent simulator on its own (npm start runs it too). */

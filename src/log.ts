@@ -1,4 +1,4 @@
-import { getConfig } from '../config.js';
+import { getConfig } from './config.js';
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 type Level = (typeof LEVELS)[number];

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import pg from 'pg';
-import { mintToken } from './api/auth/jwt.js';
-import { getConfig } from './config.js';
-import { runIfMain } from './infra/main.js';
-import { embeddedDatabaseUrl } from './infra/postgres.js';
-import { loadOrCreateSecrets } from './infra/secrets.js';
+import { mintToken } from '../api/auth/jwt.js';
+import { getConfig } from '../config.js';
+import { runIfMain } from '../main.js';
+import { embeddedDatabaseUrl } from './postgres.js';
+import { loadOrCreateSecrets } from './secrets.js';
 
 /** Fixed IDs, so that running this again changes nothing. */
 export const DEMO = {

@@ -4,7 +4,7 @@ import {
   Supervisor,
   SupervisorStoppingError,
   type RestartPolicy,
-} from '../../src/infra/process.js';
+} from '../../src/dev/process.js';
 import { eventually } from '../helpers/wait.js';
 
 // The launcher's supervision, with tiny real children (`node -e`): restarts with a growing

@@ -2,8 +2,8 @@ import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { getFreePort, PortInUseError } from '../../src/infra/ports.js';
-import { startEmbeddedPostgres } from '../../src/infra/postgres.js';
+import { getFreePort, PortInUseError } from '../../src/dev/ports.js';
+import { startEmbeddedPostgres } from '../../src/dev/postgres.js';
 import { tempDataDir } from '../helpers/embedded.js';
 
 describe('the embedded PostgreSQL launcher', () => {

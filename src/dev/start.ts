@@ -1,24 +1,15 @@
 import path from 'node:path';
-import { runMigrations } from '../db/migrate.js';
-import { getConfig, PROJECT_ROOT } from './config.js';
-import { createLogger } from './infra/log.js';
-import { runIfMain } from './infra/main.js';
-import { assertPortFree } from './infra/ports.js';
-import { startEmbeddedPostgres } from './infra/postgres.js';
-import { startAndWait, Supervisor, SupervisorStoppingError } from './infra/process.js';
-import {
-  ensureSearchAttributes,
-  startTemporalDevServer,
-  waitForTemporal,
-} from './infra/temporal.js';
-import { loadOrCreateSecrets } from './infra/secrets.js';
-import { ensureTools } from './infra/tools.js';
-import {
-  ensureN8n,
-  startN8n,
-  stopTimeoutMs as n8nStopTimeoutMs,
-  type N8nOptions,
-} from './infra/n8n.js';
+import { runMigrations } from '../../db/migrate.js';
+import { getConfig, PROJECT_ROOT } from '../config.js';
+import { createLogger } from '../log.js';
+import { runIfMain } from '../main.js';
+import { assertPortFree } from './ports.js';
+import { startEmbeddedPostgres } from './postgres.js';
+import { startAndWait, Supervisor, SupervisorStoppingError } from './process.js';
+import { ensureSearchAttributes, startTemporalDevServer, waitForTemporal } from './temporal.js';
+import { loadOrCreateSecrets } from './secrets.js';
+import { ensureTools } from './tools.js';
+import { ensureN8n, startN8n, stopTimeoutMs as n8nStopTimeoutMs, type N8nOptions } from './n8n.js';
 
 /**
  * The order Ctrl-C (or SIGTERM) stops the children in: the worker first (no new dispatches
@@ -165,7 +156,7 @@ async function main() {
             {
               name: 'agents',
               command: process.execPath,
-              args: ['--import', 'tsx', path.join(PROJECT_ROOT, 'src/agents/main.ts')],
+              args: ['--import', 'tsx', path.join(PROJECT_ROOT, 'src/dev/agents/main.ts')],
               cwd: PROJECT_ROOT,
               onLine: (l) => console.log(l),
             },

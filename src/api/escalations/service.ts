@@ -1,0 +1,172 @@
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import type { z } from 'zod';
+import {
+  escalations,
+  slaTracking,
+  taskExecutions,
+  userProfiles,
+  workflows,
+} from '../../../db/schema/index.js';
+import type { Database } from '../../../db/client.js';
+import { asCaller, type JwtClaims } from '../../../db/session.js';
+import { assignEscalation, resolveEscalation } from '../../clients/business-workflows.js';
+import type { ApiDeps } from '../context.js';
+
+/** A signed-in caller (requireUser). */
+type User = JwtClaims & { sub: string };
+import { closedWorkflowError } from '../delivery.js';
+import { AppError } from '../errors.js';
+import { temporalIdOf } from '../routing.js';
+import type { assignBody, escalationListQuery, resolveBody } from './schemas.js';
+
+// HIL staff: the open escalations, most urgent first, their assignment and resolution (the
+// workflow decides; these hand the request on), and the SLA board.
+
+/**
+ * Runs `fn` as the caller, in the same transaction as the check that they are HIL staff, a
+ * manager or an admin (per their profile): 403 otherwise, before anything else is read.
+ */
+function asInternal<T>(
+  deps: ApiDeps,
+  claims: JwtClaims,
+  fn: (db: Database) => Promise<T>,
+): Promise<T> {
+  return asCaller(deps.pool, claims, async (db) => {
+    const { rows } = await db.execute<{ internal: boolean }>(
+      sql`SELECT public.rls_is_internal() AS internal`,
+    );
+    if (!rows[0]!.internal)
+      throw new AppError('FORBIDDEN', 'Only HIL staff and managers handle escalations');
+    return fn(db);
+  });
+}
+
+/** Rank of an SLA level for sorting: the worse, the sooner. */
+const urgency = sql<number>`CASE ${slaTracking.alertLevel}
+  WHEN 'BREACHED' THEN 0 WHEN 'RED' THEN 1 WHEN 'ORANGE' THEN 2 WHEN 'YELLOW' THEN 3 ELSE 4 END`;
+
+/** The escalations the query asks for, most urgent first (HIL staff and managers only). */
+export function listEscalations(
+  deps: ApiDeps,
+  claims: User,
+  q: z.infer<typeof escalationListQuery>,
+) {
+  return asInternal(deps, claims, (db) =>
+    db
+      .select({
+        escalation: escalations,
+        workflowType: workflows.workflowType,
+        taskType: taskExecutions.taskType,
+        slaLevel: sql<string>`coalesce(${slaTracking.alertLevel}, 'GREEN')`,
+        slaDueAt: slaTracking.dueAt,
+      })
+      .from(escalations)
+      .innerJoin(workflows, eq(workflows.id, escalations.workflowId))
+      .innerJoin(taskExecutions, eq(taskExecutions.id, escalations.taskExecutionId))
+      .leftJoin(
+        slaTracking,
+        and(eq(slaTracking.workflowId, escalations.workflowId), eq(slaTracking.status, 'ACTIVE')),
+      )
+      .where(
+        and(
+          eq(escalations.status, q.status),
+          q.workflowType ? eq(workflows.workflowType, q.workflowType) : undefined,
+          q.assignedTo === 'unassigned'
+            ? isNull(escalations.assignedTo)
+            : q.assignedTo
+              ? eq(escalations.assignedTo, q.assignedTo === 'me' ? claims.sub : q.assignedTo)
+              : undefined,
+        ),
+      )
+      .orderBy(asc(urgency), asc(slaTracking.dueAt), asc(escalations.createdAt))
+      .limit(q.limit),
+  );
+}
+
+/** Hands the caller's decision to the workflow that owns the escalation. */
+export async function resolve(
+  deps: ApiDeps,
+  claims: User,
+  id: string,
+  body: z.infer<typeof resolveBody>,
+) {
+  const [escalation] = await asInternal(deps, claims, (db) =>
+    db.select().from(escalations).where(eq(escalations.id, id)),
+  );
+  if (!escalation) throw new AppError('NOT_FOUND', `No escalation ${id}`);
+  const answer = await resolveEscalation(
+    deps.temporal,
+    await temporalIdOf(deps, escalation.workflowId),
+    { ...body, escalationId: id, userId: claims.sub },
+    { updateTimeoutMs: deps.updateTimeoutMs },
+  );
+  if (answer.result === 'closed')
+    throw await closedWorkflowError(deps, escalation.workflowId, answer);
+  return answer;
+}
+
+/** Assigns the escalation (to the caller when no one is named); managers may take it over. */
+export async function assign(
+  deps: ApiDeps,
+  claims: User,
+  id: string,
+  body: z.infer<typeof assignBody>,
+) {
+  const assigneeId = body.assigneeId ?? claims.sub;
+  const [escalation, assignee, caller] = await asInternal(deps, claims, async (db) => [
+    (await db.select().from(escalations).where(eq(escalations.id, id)))[0],
+    (await db.select().from(userProfiles).where(eq(userProfiles.id, assigneeId)))[0],
+    (await db.select().from(userProfiles).where(eq(userProfiles.id, claims.sub)))[0],
+  ]);
+  if (!escalation) throw new AppError('NOT_FOUND', `No escalation ${id}`);
+  if (assignee?.userType !== 'HIL') {
+    throw new AppError(
+      'UNPROCESSABLE',
+      `body.assigneeId: ${assigneeId} is not HIL staff (escalations go to internal users)`,
+    );
+  }
+  const answer = await assignEscalation(
+    deps.temporal,
+    await temporalIdOf(deps, escalation.workflowId),
+    {
+      escalationId: id,
+      assigneeId,
+      assignedBy: claims.sub,
+      override: caller?.role === 'MANAGER' || caller?.role === 'ADMIN',
+      note: body.note,
+    },
+    { updateTimeoutMs: deps.updateTimeoutMs },
+  );
+  if (answer.result === 'closed')
+    throw await closedWorkflowError(deps, escalation.workflowId, answer);
+  return answer;
+}
+
+/** The running SLA clocks the caller may see, by level, most urgent first. */
+export async function slaBoard(deps: ApiDeps, claims: User) {
+  const rows = await asCaller(deps.pool, claims, (db) =>
+    db
+      .select({
+        level: slaTracking.alertLevel,
+        dueAt: slaTracking.dueAt,
+        workflowId: slaTracking.workflowId,
+        workflowType: workflows.workflowType,
+        taskExecutionId: slaTracking.taskExecutionId,
+        taskType: taskExecutions.taskType,
+      })
+      .from(slaTracking)
+      .innerJoin(workflows, eq(workflows.id, slaTracking.workflowId))
+      .innerJoin(taskExecutions, eq(taskExecutions.id, slaTracking.taskExecutionId))
+      .where(eq(slaTracking.status, 'ACTIVE'))
+      .orderBy(asc(urgency), asc(slaTracking.dueAt)),
+  );
+  const board: Record<string, typeof rows> = {
+    BREACHED: [],
+    RED: [],
+    ORANGE: [],
+    YELLOW: [],
+    GREEN: [],
+  };
+  for (const row of rows) board[row.level]!.push(row);
+  return board;
+}
