@@ -141,5 +141,3 @@ function safeJson(text: string): unknown {
 export function communicationUrlBeside(webhookUrl: string): string {
   return new URL('rexera-communication', webhookUrl.replace(/\/+$/, '')).toString();
 }
-
-export type N8nActivities = ReturnType<typeof createN8nActivities>;

@@ -32,7 +32,7 @@ export interface PoolOptions {
 }
 
 /** How much longer than statement_timeout the client waits before it gives up on a query. */
-export const CLIENT_QUERY_TIMEOUT_MARGIN_MS = 1_000;
+const CLIENT_QUERY_TIMEOUT_MARGIN_MS = 1_000;
 
 /** A pg pool with the timeouts a service wants: fail fast when the server is gone. */
 export function createPool(connectionString: string, max = 10, options: PoolOptions = {}): pg.Pool {

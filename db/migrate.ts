@@ -6,10 +6,7 @@ import pg from 'pg';
 import { APPLICATION_NAMES } from './client.js';
 import { runIfMain } from '../src/main.js';
 
-export const MIGRATIONS_FOLDER = path.join(
-  path.dirname(fileURLToPath(import.meta.url)),
-  'migrations',
-);
+const MIGRATIONS_FOLDER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 /** Any fixed number: serialises concurrent migrators (several workers starting at once). */
 const MIGRATION_LOCK = 728_374_001;
 

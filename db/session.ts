@@ -4,7 +4,7 @@ import { isDatabaseUnavailable, type Database } from './client.js';
 import * as schema from './schema/index.js';
 
 /** The database roles a request may run as (Supabase's). */
-export const REQUEST_ROLES = ['anon', 'authenticated', 'service_role'] as const;
+const REQUEST_ROLES = ['anon', 'authenticated', 'service_role'] as const;
 export type RequestRole = (typeof REQUEST_ROLES)[number];
 
 /** Verified JWT claims, as Supabase issues them. */

@@ -17,7 +17,7 @@ const optionalUrl = z
  * Every setting the project reads from the environment, in one place. Each has a safe
  * local default; the embedded Postgres and Temporal start only where no URL is given.
  */
-export const configSchema = z.object({
+const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   /** Log verbosity of our own processes. */
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),

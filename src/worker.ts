@@ -61,7 +61,7 @@ function workerObservers(): DatabaseObservers {
 }
 
 /** Where n8n reports task outcomes, under the API's public address. */
-export const taskOutcomeCallbackUrl = (apiPublicUrl: string) =>
+const taskOutcomeCallbackUrl = (apiPublicUrl: string) =>
   new URL('/api/task-outcomes', apiPublicUrl).toString();
 
 /** Builds the worker (not yet running) and what it holds open. */

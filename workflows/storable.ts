@@ -8,7 +8,7 @@ import { z } from 'zod';
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Why PostgreSQL would refuse this text, or undefined when it stores it. */
-export function textProblem(text: string): string | undefined {
+function textProblem(text: string): string | undefined {
   if (text.includes('\u0000')) return 'must not contain a NUL character (\\u0000)';
   if (LONE_SURROGATE.test(text)) return 'must be valid Unicode (it has a lone surrogate)';
   return undefined;

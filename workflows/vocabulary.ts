@@ -36,7 +36,6 @@ export const TASK_STATUSES = [
   'SKIPPED',
   'CANCELLED',
 ] as const;
-export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 /** Terminal: the database refuses to change such a row. */
 export const TERMINAL_TASK_STATUSES = ['COMPLETED', 'FAILED', 'SKIPPED', 'CANCELLED'] as const;

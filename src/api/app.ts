@@ -11,9 +11,9 @@ import { errorHandler, notFound, requestDeadline, requireJson } from './middlewa
 import { openApiDocument } from './openapi.js';
 import { workflowsRouter } from './workflows/router.js';
 
-export const BODY_LIMIT = '256kb';
+const BODY_LIMIT = '256kb';
 /** API_REQUEST_TIMEOUT_MS's default: every request is answered within this. */
-export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 
 /** The Express app, without `listen` (the entrypoint and the tests each listen). */
 export function createApp(deps: ApiDeps & { health: HealthService; hub: EventHub }): Express {

@@ -56,7 +56,7 @@ export function authenticate(deps: ApiDeps): RequestHandler {
   };
 }
 
-export function callerOf(res: Response): Caller {
+function callerOf(res: Response): Caller {
   return (res.locals.caller as Caller | undefined) ?? { kind: 'anon' };
 }
 

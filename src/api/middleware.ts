@@ -101,7 +101,7 @@ function isHeadersSentError(err: unknown): boolean {
 }
 
 /** The request ran out of time (API_REQUEST_TIMEOUT_MS). */
-export class DeadlineExceededError extends Error {
+class DeadlineExceededError extends Error {
   constructor(readonly ms: number) {
     super(`No answer within ${ms} ms`);
     this.name = 'DeadlineExceededError';

@@ -33,7 +33,7 @@ export interface ApiSettings {
 }
 
 /** The API's database bounds when its settings do not say (the config's defaults). */
-export const API_DB_DEFAULTS = {
+const API_DB_DEFAULTS = {
   connectTimeoutMs: 3_000,
   statementTimeoutMs: 5_000,
   idleInTransactionTimeoutMs: 10_000,

@@ -5,7 +5,7 @@ import { PROJECT_ROOT } from '../config.js';
 import { assertPortFree } from './ports.js';
 import { startProcess, waitUntil, type ManagedProcess } from './process.js';
 
-export const N8N_DIR = path.join(PROJECT_ROOT, 'n8n');
+const N8N_DIR = path.join(PROJECT_ROOT, 'n8n');
 export const N8N_BIN = path.join(N8N_DIR, 'node_modules', '.bin', 'n8n');
 /** The environment variables the definitions read ($env.X), all set by the launcher. */
 export const N8N_DEFINITION_ENV: string[] = [
@@ -17,9 +17,9 @@ export const N8N_DEFINITION_ENV: string[] = [
 ];
 
 /** How long n8n retries a callback the API did not take (N8N_CALLBACK_RETRY_SECONDS). */
-export const DEFAULT_CALLBACK_RETRY_SECONDS = 600;
+const DEFAULT_CALLBACK_RETRY_SECONDS = 600;
 /** How long n8n lets running executions finish when told to stop (its own default). */
-export const DEFAULT_GRACEFUL_SHUTDOWN_SECONDS = 30;
+const DEFAULT_GRACEFUL_SHUTDOWN_SECONDS = 30;
 /** The launcher's stop timeout is n8n's own graceful shutdown plus this, then SIGKILL. */
 const STOP_MARGIN_MS = 15_000;
 
@@ -149,7 +149,7 @@ export function environment(opts: N8nOptions): NodeJS.ProcessEnv {
  * Imports the definitions of n8n/ and activates them (on a fresh user folder, before the
  * start: import always deactivates and activation only counts at the next start).
  */
-export function importDefinitions(opts: N8nOptions): void {
+function importDefinitions(opts: N8nOptions): void {
   const marker = path.join(opts.userFolder, 'rexera-definitions.json');
   const files = definitionFiles();
   const fingerprint = JSON.stringify(files.map((f) => [path.basename(f), fs.statSync(f).size]));

@@ -190,7 +190,7 @@ export interface RestartPolicy {
   windowMs: number;
 }
 
-export const DEFAULT_RESTART_POLICY: RestartPolicy = {
+const DEFAULT_RESTART_POLICY: RestartPolicy = {
   initialDelayMs: 1_000,
   maxDelayMs: 30_000,
   stableAfterMs: 60_000,

@@ -17,7 +17,7 @@ import { ensureN8n, startN8n, stopTimeoutMs as n8nStopTimeoutMs, type N8nOptions
  * the API), the agent simulator, the API (last of ours, so n8n's callbacks still land; with
  * no worker it queues them as Signals), then Temporal and PostgreSQL.
  */
-export const STOP_ORDER = ['worker', 'n8n', 'agents', 'api', 'temporal', 'postgres'];
+const STOP_ORDER = ['worker', 'n8n', 'agents', 'api', 'temporal', 'postgres'];
 
 /**
  * `npm start`: the whole stack on embedded defaults. Starts what has no URL in the config

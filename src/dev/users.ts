@@ -7,7 +7,7 @@ import { embeddedDatabaseUrl } from './postgres.js';
 import { loadOrCreateSecrets } from './secrets.js';
 
 /** Fixed IDs, so that running this again changes nothing. */
-export const DEMO = {
+const DEMO = {
   organisation: '0d0d0d0d-0000-4000-8000-00000000a001',
   client: '0d0d0d0d-0000-4000-8000-00000000c001',
   hil: '0d0d0d0d-0000-4000-8000-00000000b001',

@@ -255,7 +255,7 @@ export function validateResolution(run: Run, raw: unknown): EscalationResolution
   return r;
 }
 
-export function receiveDocument(run: Run, doc: DocumentReceived): DocumentAnswer {
+function receiveDocument(run: Run, doc: DocumentReceived): DocumentAnswer {
   if (run.state.documents[doc.documentId]) {
     return {
       result: 'duplicate',

@@ -65,7 +65,6 @@ export const invoiceOutputSchema = z
       });
     }
   });
-export type InvoiceOutput = z.infer<typeof invoiceOutputSchema>;
 
 /** Human-readable problems of a zod failure: "lines.0.unitPrice: must be ...". */
 export function describeIssues(error: z.ZodError): string {

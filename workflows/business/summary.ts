@@ -8,7 +8,7 @@ import type { OpenEscalation } from './state.js';
 // the API both call them.
 
 /** The business type as people say it. */
-export const BUSINESS_LABELS = {
+const BUSINESS_LABELS = {
   PAYOFF: 'Payoff request',
   HOA_ACQUISITION: 'HOA document acquisition',
   MUNICIPAL_LIEN_SEARCH: 'Municipal lien search',

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { APPLICATION_NAMES } from '../../../db/client.js';
 
 /** One change announced by the database (see the workflow_change_notifications migration). */
-export const changeSchema = z.looseObject({
+const changeSchema = z.looseObject({
   workflowId: z.uuid(),
   table: z.string(),
   op: z.string(),
@@ -12,7 +12,7 @@ export const changeSchema = z.looseObject({
 });
 export type Change = z.infer<typeof changeSchema>;
 
-export const CHANNEL = 'workflow_events';
+const CHANNEL = 'workflow_events';
 
 /** Pause between two attempts to (re)connect the LISTEN connection. */
 const RECONNECT_DELAY_MS = 1_000;

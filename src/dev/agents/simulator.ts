@@ -6,9 +6,9 @@ import { realisticOutput } from './outputs.js';
 // that edge for local runs and tests: it answers each taskType with a realistic output after
 // a delay, and can be told to fail, time out or ask for a human, per task type or workflow.
 
-export const BEHAVIOURS = ['ok', 'fail', 'fail-retryable', 'needs-human', 'timeout'] as const;
+const BEHAVIOURS = ['ok', 'fail', 'fail-retryable', 'needs-human', 'timeout'] as const;
 
-export const ruleSchema = z.strictObject({
+const ruleSchema = z.strictObject({
   taskType: z.string().min(1).optional(),
   workflowId: z.uuid().optional(),
   behaviour: z.enum(BEHAVIOURS),
