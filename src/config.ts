@@ -111,6 +111,18 @@ const configSchema = z.object({
   DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
   /** Every API request is answered within this: 503 with Retry-After when it is not done. */
   API_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(300_000).default(15_000),
+  /**
+   * The console's dev login (lists the demo users, mints their tokens): `npm start` turns it
+   * on for the embedded stack; refused in production.
+   */
+  DEV_LOGIN: z.stringbool().default(false),
+  /**
+   * The agent simulator's address, for the dev login's "demo escalation" (it tells the
+   * simulator to ask for a person once); `npm start` sets it when it runs the simulator.
+   */
+  AGENT_SIMULATOR_URL: optionalUrl,
+  /** Where operators open the Temporal Web UI (the console links each workflow to it). */
+  TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233'),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>> & {
@@ -131,6 +143,10 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     .refine((c) => c.NODE_ENV !== 'production' || c.WORKFLOW_TIME_SCALE === 1, {
       path: ['WORKFLOW_TIME_SCALE'],
       message: 'must be 1 when NODE_ENV=production (SLAs and deadlines as defined)',
+    })
+    .refine((c) => c.NODE_ENV !== 'production' || !c.DEV_LOGIN, {
+      path: ['DEV_LOGIN'],
+      message: 'must be off when NODE_ENV=production (it mints tokens without a password)',
     })
     .safeParse(env);
   if (!result.success) {

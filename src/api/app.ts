@@ -1,11 +1,14 @@
 import express, { type Express } from 'express';
+import { authRouter } from './auth/router.js';
 import { callbacksRouter } from './callbacks/router.js';
+import { consoleRouter, type ConsoleSettings } from './console/router.js';
 import { authenticate, type ApiDeps, type RawBodyRequest } from './context.js';
 import { escalationsRouter } from './escalations/router.js';
 import type { EventHub } from './events/hub.js';
 import { eventsRouter } from './events/router.js';
 import { healthRouter } from './health/router.js';
 import type { HealthService } from './health/service.js';
+import { devRouter } from './dev/router.js';
 import { createMetrics } from './metrics.js';
 import { errorHandler, notFound, requestDeadline, requireJson } from './middleware.js';
 import { openApiDocument } from './openapi.js';
@@ -16,7 +19,15 @@ const BODY_LIMIT = '256kb';
 const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 
 /** The Express app, without `listen` (the entrypoint and the tests each listen). */
-export function createApp(deps: ApiDeps & { health: HealthService; hub: EventHub }): Express {
+export function createApp(
+  deps: ApiDeps & {
+    health: HealthService;
+    hub: EventHub;
+    console?: ConsoleSettings;
+    /** The dev login's signing secret (and the agent simulator), when DEV_LOGIN is on. */
+    devLogin?: { jwtSecret: string; agentSimulatorUrl?: string };
+  },
+): Express {
   const app = express();
   app.disable('x-powered-by');
   const metrics = createMetrics(deps.pool);
@@ -28,6 +39,16 @@ export function createApp(deps: ApiDeps & { health: HealthService; hub: EventHub
   app.get('/openapi.json', (_req, res) => {
     res.json(document);
   });
+  app.use(
+    consoleRouter(
+      deps.console ?? {
+        devLogin: false,
+        demoEscalation: false,
+        temporalUiUrl: 'http://127.0.0.1:8233',
+        namespace: 'default',
+      },
+    ),
+  );
   app.use(requireJson);
   app.use(
     express.json({
@@ -39,6 +60,8 @@ export function createApp(deps: ApiDeps & { health: HealthService; hub: EventHub
     }),
   );
   app.use(authenticate(deps));
+  if (deps.devLogin) app.use(devRouter(deps, deps.devLogin));
+  app.use(authRouter(deps));
   app.use(callbacksRouter(deps));
   app.use(workflowsRouter(deps));
   app.use(escalationsRouter(deps));

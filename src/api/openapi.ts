@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { documentReceivedSchema } from '../../workflows/business/messages.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from './auth/hmac.js';
 import { taskOutcomeCallbackSchema } from './callbacks/schemas.js';
+import { devLoginBody } from './dev/schemas.js';
 import {
   assignBody,
   escalationListQuery,
@@ -57,6 +58,75 @@ export const ROUTES: RouteDoc[] = [
     summary: 'This document',
     auth: 'none',
     responses: { 200: 'OpenAPI 3.1' },
+  },
+  {
+    method: 'get',
+    path: '/',
+    summary: 'Redirects to the HIL console',
+    auth: 'none',
+    responses: { 302: 'To /console/' },
+  },
+  {
+    method: 'get',
+    path: '/console/{*rest}',
+    summary: 'The HIL console (a single-page app; deep links under /console/ are its pages)',
+    auth: 'none',
+    responses: { 200: 'text/html', 503: 'Not built yet: run `npm install` or `npm start`' },
+  },
+  {
+    method: 'get',
+    path: '/api/console/settings',
+    summary: "What the console needs before signing in: dev login on or off, the Temporal UI's URL",
+    auth: 'none',
+    responses: { 200: '{ devLogin, demoEscalation, temporalUiUrl, namespace }' },
+  },
+  {
+    method: 'get',
+    path: '/api/dev/users',
+    summary: 'The demo users (only with DEV_LOGIN: npm start on the embedded defaults)',
+    auth: 'none',
+    responses: { 200: '{ items }', 404: 'DEV_LOGIN is off' },
+  },
+  {
+    method: 'post',
+    path: '/api/dev/login',
+    summary: 'A 12-hour token for a demo user (only with DEV_LOGIN)',
+    auth: 'none',
+    body: devLoginBody,
+    responses: {
+      ...common,
+      200: '{ token, user }',
+      404: 'DEV_LOGIN is off',
+      422: 'Not a demo user',
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/dev/demo-escalation',
+    summary:
+      'Starts a demo payoff whose first agent asks for a person (only with DEV_LOGIN and the agent simulator)',
+    auth: 'jwt',
+    responses: {
+      401: 'Not signed in',
+      201: '{ workflowId }',
+      404: 'DEV_LOGIN is off, or no agent simulator',
+      503: 'The agent simulator or Temporal does not answer',
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/me',
+    summary: 'Who the token is: profile, role, organisation',
+    auth: 'jwt',
+    responses: { ...common, 200: '{ id, email, fullName, userType, role, clientId, clientName }' },
+  },
+  {
+    method: 'get',
+    path: '/api/events',
+    summary:
+      "Changes of every workflow the caller may see (a client: their organisation's) as server-sent events (token also as ?access_token=)",
+    auth: 'jwt',
+    responses: { ...common, 200: 'text/event-stream' },
   },
   {
     method: 'post',
@@ -193,6 +263,13 @@ export const ROUTES: RouteDoc[] = [
       422: 'The assignee is not HIL staff',
       503: 'Temporal unavailable',
     },
+  },
+  {
+    method: 'get',
+    path: '/api/hil-staff',
+    summary: 'HIL staff and managers (whom an escalation can be handed to)',
+    auth: 'jwt',
+    responses: { ...common, 200: '{ items: [{ id, name, role }] }', 403: 'Not HIL staff' },
   },
   {
     method: 'get',

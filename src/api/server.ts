@@ -30,6 +30,12 @@ export interface ApiSettings {
   dbIdleInTransactionTimeoutMs?: number;
   /** API_REQUEST_TIMEOUT_MS (default 15000). */
   requestTimeoutMs?: number;
+  /** DEV_LOGIN: the console's dev login (demo users, their tokens). Off by default. */
+  devLogin?: boolean;
+  /** TEMPORAL_UI_URL: the console links each workflow to it. */
+  temporalUiUrl?: string;
+  /** AGENT_SIMULATOR_URL: with DEV_LOGIN, the console can start a demo escalation. */
+  agentSimulatorUrl?: string;
 }
 
 /** The API's database bounds when its settings do not say (the config's defaults). */
@@ -68,6 +74,15 @@ export async function startApi(settings: ApiSettings) {
     requestTimeoutMs: settings.requestTimeoutMs,
     health: createHealthService({ pool, temporal: connection }),
     hub,
+    console: {
+      devLogin: settings.devLogin ?? false,
+      demoEscalation: Boolean(settings.devLogin && settings.agentSimulatorUrl),
+      temporalUiUrl: settings.temporalUiUrl ?? 'http://127.0.0.1:8233',
+      namespace: settings.namespace,
+    },
+    devLogin: settings.devLogin
+      ? { jwtSecret: settings.jwtSecret, agentSimulatorUrl: settings.agentSimulatorUrl }
+      : undefined,
     log: (m) => log.error(m),
   });
   const server = await new Promise<Server>((resolve, reject) => {
@@ -113,6 +128,9 @@ async function main() {
     dbStatementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
     dbIdleInTransactionTimeoutMs: config.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
     requestTimeoutMs: config.API_REQUEST_TIMEOUT_MS,
+    devLogin: config.DEV_LOGIN,
+    temporalUiUrl: config.TEMPORAL_UI_URL,
+    agentSimulatorUrl: config.AGENT_SIMULATOR_URL,
   }).catch((err: unknown) => {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new Error(`Port ${config.PORT} (API) is already in use; set PORT to another port.`);

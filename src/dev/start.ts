@@ -3,6 +3,7 @@ import { runMigrations } from '../../db/migrate.js';
 import { getConfig, PROJECT_ROOT } from '../config.js';
 import { createLogger } from '../log.js';
 import { runIfMain } from '../main.js';
+import { ensureConsoleBuilt } from './console.js';
 import { assertPortFree } from './ports.js';
 import { startEmbeddedPostgres } from './postgres.js';
 import { startAndWait, Supervisor, SupervisorStoppingError } from './process.js';
@@ -145,10 +146,12 @@ async function main() {
     const hmacSecret = config.N8N_HMAC_SECRET ?? secrets.n8nHmacSecret;
     let n8nWebhookUrl = config.N8N_WEBHOOK_URL;
     let n8nUrl: string | undefined;
+    let agentSimulatorUrl: string | undefined;
     if (n8nWebhookUrl) {
       log.info(`using N8N_WEBHOOK_URL ${n8nWebhookUrl}`);
     } else {
       const agentUrl = `http://127.0.0.1:${config.AGENT_SIMULATOR_PORT}`;
+      agentSimulatorUrl = agentUrl;
       await supervisor.start({
         name: 'agents',
         start: () =>
@@ -203,6 +206,8 @@ async function main() {
     if (!n8nWebhookUrl) throw new Error('n8n did not start');
 
     step(6, 'worker and API');
+    // The console the API serves: built now if it is missing or older than its sources.
+    await ensureConsoleBuilt((m) => console.log(m));
     const apiUrl = `http://${config.HOST}:${config.PORT}`;
     const env = {
       ...process.env,
@@ -213,6 +218,12 @@ async function main() {
       N8N_WEBHOOK_URL: n8nWebhookUrl,
       // Where n8n calls back: this API, wherever PORT put it, unless told otherwise.
       API_PUBLIC_URL: process.env.API_PUBLIC_URL || apiUrl,
+      // The console's dev login, with the local secrets only (a JWT_SECRET given: none).
+      DEV_LOGIN: process.env.DEV_LOGIN || (config.JWT_SECRET ? 'false' : 'true'),
+      ...(agentSimulatorUrl ? { AGENT_SIMULATOR_URL: agentSimulatorUrl } : {}),
+      ...((process.env.TEMPORAL_UI_URL ?? temporalUi)
+        ? { TEMPORAL_UI_URL: process.env.TEMPORAL_UI_URL ?? temporalUi }
+        : {}),
     };
     const service = (name: string, entry: string) => ({
       name,
@@ -247,6 +258,7 @@ async function main() {
     ]);
 
     const rows: [string, string][] = [
+      ['Console', `${apiUrl}/console/`],
       ['API', apiUrl],
       ['Health', `${apiUrl}/health`],
       ['Temporal', temporalAddress],

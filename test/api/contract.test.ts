@@ -41,6 +41,8 @@ function servedRoutes(): string[] {
     }),
     hub: createEventHub('postgres://127.0.0.1:9/none', () => undefined),
     log: () => undefined,
+    // Every optional route mounted too: each must be documented.
+    devLogin: { jwtSecret: TEST_SECRETS.jwtSecret },
   });
   type Layer = {
     route?: { path: string; methods: Record<string, boolean> };
@@ -92,6 +94,16 @@ describe('the OpenAPI document', () => {
       expect.arrayContaining(['workflowType', 'title', 'priority', 'metadata']),
     );
     expect(create.additionalProperties).toBe(false);
+  });
+});
+
+describe('the dev login', () => {
+  it('is not there unless DEV_LOGIN is on (nor its demo escalation)', async () => {
+    expect((await call(`${api.url}/api/dev/users`)).status).toBe(404);
+    const login = await call(`${api.url}/api/dev/login`, { body: { userId: world.people.hil } });
+    expect(login.status).toBe(404);
+    const settings = await call(`${api.url}/api/console/settings`);
+    expect(settings.body).toMatchObject({ devLogin: false, demoEscalation: false });
   });
 });
 

@@ -3,6 +3,7 @@ import { call, startTestApi, TEST_SECRETS, tokenFor } from '../helpers/api.js';
 import { startHarness, stopHarness, type Harness } from '../helpers/business.js';
 import type { TestDatabase } from '../helpers/db.js';
 import { completeAll } from '../helpers/n8n-stand-in.js';
+import { eventually } from '../helpers/wait.js';
 import { seedWorld } from '../helpers/world.js';
 
 let t: TestDatabase;
@@ -121,5 +122,61 @@ describe('GET /api/workflows/:id/events', () => {
       `${api.url}/api/workflows/${id}/events?access_token=${await tokenFor(world.people.clientB)}`,
     );
     expect(other.status).toBe(404);
+  });
+});
+
+describe('GET /api/events', () => {
+  it('streams every workflow to HIL staff, and only their organisation’s to a client', async () => {
+    const hil = await tokenFor(world.people.hil);
+    const clientA = await tokenFor(world.people.clientA);
+    const clientB = await tokenFor(world.people.clientB);
+    release();
+    const ids: Partial<Record<'A' | 'B', string>> = {};
+    const completed = (e: Sse, id: string | undefined) =>
+      id !== undefined &&
+      e.data.workflowId === id &&
+      e.data.table === 'workflows' &&
+      e.data.status === 'COMPLETED';
+    let open = 0;
+    let bothOpen!: () => void;
+    const opened = new Promise<void>((r) => (bothOpen = r));
+    const onOpen = () => void (++open === 2 && bothOpen());
+    const seenByHil: string[] = [];
+    const hilStream = readEvents(
+      `${api.url}/api/events?access_token=${hil}`,
+      (e) => {
+        if (completed(e, ids.A) || completed(e, ids.B)) seenByHil.push(e.data.workflowId as string);
+        return seenByHil.length === 2;
+      },
+      onOpen,
+    );
+    const clientStream = readEvents(
+      `${api.url}/api/events?access_token=${clientB}`,
+      (e) => completed(e, ids.B),
+      onOpen,
+    );
+    await opened;
+    const create = async (token: string) => {
+      const created = await call(`${api.url}/api/workflows`, {
+        token,
+        body: { workflowType: 'MUNICIPAL_LIEN_SEARCH', title: 'Lien search, 9 Pine St' },
+      });
+      return (created.body.workflow as { id: string }).id;
+    };
+    // Organisation A's workflow runs to its end while client B listens; then B's runs.
+    ids.A = await create(clientA);
+    await eventually('workflow A completed', async () => {
+      const got = await call(`${api.url}/api/workflows/${ids.A}`, { token: clientA });
+      return (got.body.workflow as { status: string }).status === 'COMPLETED';
+    });
+    ids.B = await create(clientB);
+    const [all, own] = await Promise.all([hilStream, clientStream]);
+
+    const workflowsIn = (events: Sse[]) =>
+      new Set(events.filter((e) => e.event === 'change').map((e) => e.data.workflowId));
+    // HIL staff see both (and whatever else runs); client B only their own.
+    expect([...workflowsIn(all)]).toEqual(expect.arrayContaining([ids.A, ids.B]));
+    expect(workflowsIn(own)).toEqual(new Set([ids.B]));
+    expect(own.filter((e) => e.data.table === 'task_executions').length).toBeGreaterThan(0);
   });
 });

@@ -6,6 +6,7 @@ import { runMigrations } from '../../db/migrate.js';
 import { getFreePort } from '../../src/dev/ports.js';
 import { ensureDatabase, startEmbeddedPostgres } from '../../src/dev/postgres.js';
 import { startTemporalDevServer } from '../../src/dev/temporal.js';
+import { ensureConsoleBuilt } from '../../src/dev/console.js';
 import { ensureTools } from '../../src/dev/tools.js';
 
 export const TEMPLATE_DATABASE = 'rexera_template';
@@ -27,6 +28,8 @@ declare module 'vitest' {
  */
 export default async function setup(project: TestProject) {
   ensureTools();
+  // The console the API serves, as its sources are now (the browser tests use it).
+  await ensureConsoleBuilt((m) => console.log(m));
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'rexera-test-'));
   // mkdtemp makes it private; PostgreSQL's unprivileged user (when we are root) must enter it.
   fs.chmodSync(root, 0o755);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DEMO_USERS } from '../../src/api/dev/demo-users.js';
 import { PROJECT_ROOT } from '../../src/config.js';
 import { getFreePort } from '../../src/dev/ports.js';
 import { TEMPORAL_CLI } from '../../src/dev/tools.js';
@@ -58,6 +59,47 @@ describe('npm start', () => {
       }
       expect((await fetch(`${api}/health`)).status).toBe(200);
       expect((await fetch(`http://127.0.0.1:${ports.TEMPORAL_UI_PORT}/`)).status).toBe(200);
+
+      // The HIL console: served at the URL printed, with the dev login, and a demo workflow
+      // whose first agent (the simulator, through n8n) asks for a person.
+      expect(running.output()).toContain(`Console      ${api}/console/`);
+      const page = await fetch(`${api}/console/escalations`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<div id="root">');
+      expect(await (await fetch(`${api}/api/console/settings`)).json()).toMatchObject({
+        devLogin: true,
+        demoEscalation: true,
+        temporalUiUrl: `http://127.0.0.1:${ports.TEMPORAL_UI_PORT}`,
+      });
+      const login = await fetch(`${api}/api/dev/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ userId: DEMO_USERS.find((u) => u.key === 'hil')!.id }),
+      });
+      const staff = {
+        authorization: `Bearer ${((await login.json()) as { token: string }).token}`,
+      };
+      const demo = await fetch(`${api}/api/dev/demo-escalation`, {
+        method: 'POST',
+        headers: staff,
+      });
+      expect(demo.status).toBe(201);
+      const { workflowId: demoId } = (await demo.json()) as { workflowId: string };
+      await eventually(
+        'the demo escalation open',
+        async () => {
+          const list = (await (
+            await fetch(`${api}/api/escalations`, { headers: staff })
+          ).json()) as {
+            items: { escalation: { workflowId: string; trigger: string } }[];
+          };
+          return list.items.some(
+            (i) =>
+              i.escalation.workflowId === demoId && i.escalation.trigger === 'AGENT_NEEDS_HUMAN',
+          );
+        },
+        90_000,
+      );
       const attributes = execFileSync(TEMPORAL_CLI, [
         'operator',
         'search-attribute',

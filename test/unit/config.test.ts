@@ -32,4 +32,12 @@ describe('parseConfig', () => {
       /^Invalid configuration:\n {2}PORT: .*\n {2}DATABASE_URL: .*\n {2}TEMPORAL_ADDRESS: must be host:port$/s,
     );
   });
+
+  it('keeps the dev login off by default and refuses it in production', () => {
+    expect(parseConfig({}).DEV_LOGIN).toBe(false);
+    expect(parseConfig({ DEV_LOGIN: 'true' }).DEV_LOGIN).toBe(true);
+    expect(() => parseConfig({ NODE_ENV: 'production', DEV_LOGIN: 'true' })).toThrow(
+      /DEV_LOGIN: must be off when NODE_ENV=production/,
+    );
+  });
 });

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { CHANNELS, WORKFLOW_TYPES } from '../../../workflows/definitions/index.js';
-import { ESCALATION_STATUSES } from '../../../workflows/vocabulary.js';
+import { ESCALATION_STATUSES, ESCALATION_TRIGGERS } from '../../../workflows/vocabulary.js';
 
 export const escalationListQuery = z.strictObject({
   status: z.enum(ESCALATION_STATUSES).default('OPEN'),
   workflowType: z.enum(WORKFLOW_TYPES).optional(),
+  trigger: z.enum(ESCALATION_TRIGGERS).optional(),
   /** `me`, `unassigned`, or a user ID. */
   assignedTo: z.union([z.literal('me'), z.literal('unassigned'), z.uuid()]).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),

@@ -7,9 +7,9 @@ import {
   userProfiles,
   workflows,
 } from '../../../db/schema/index.js';
-import type { Database } from '../../../db/client.js';
 import { asCaller, type JwtClaims } from '../../../db/session.js';
 import { assignEscalation, resolveEscalation } from '../../clients/business-workflows.js';
+import { asInternal } from '../auth/internal.js';
 import type { ApiDeps } from '../context.js';
 
 /** A signed-in caller (requireUser). */
@@ -21,25 +21,6 @@ import type { assignBody, escalationListQuery, resolveBody } from './schemas.js'
 
 // HIL staff: the open escalations, most urgent first, their assignment and resolution (the
 // workflow decides; these hand the request on), and the SLA board.
-
-/**
- * Runs `fn` as the caller, in the same transaction as the check that they are HIL staff, a
- * manager or an admin (per their profile): 403 otherwise, before anything else is read.
- */
-function asInternal<T>(
-  deps: ApiDeps,
-  claims: JwtClaims,
-  fn: (db: Database) => Promise<T>,
-): Promise<T> {
-  return asCaller(deps.pool, claims, async (db) => {
-    const { rows } = await db.execute<{ internal: boolean }>(
-      sql`SELECT public.rls_is_internal() AS internal`,
-    );
-    if (!rows[0]!.internal)
-      throw new AppError('FORBIDDEN', 'Only HIL staff and managers handle escalations');
-    return fn(db);
-  });
-}
 
 /** Rank of an SLA level for sorting: the worse, the sooner. */
 const urgency = sql<number>`CASE ${slaTracking.alertLevel}
@@ -59,9 +40,12 @@ export function listEscalations(
         taskType: taskExecutions.taskType,
         slaLevel: sql<string>`coalesce(${slaTracking.alertLevel}, 'GREEN')`,
         slaDueAt: slaTracking.dueAt,
+        workflowTitle: workflows.title,
+        assigneeName: sql<string | null>`coalesce(${userProfiles.fullName}, ${userProfiles.email})`,
       })
       .from(escalations)
       .innerJoin(workflows, eq(workflows.id, escalations.workflowId))
+      .leftJoin(userProfiles, eq(userProfiles.id, escalations.assignedTo))
       .innerJoin(taskExecutions, eq(taskExecutions.id, escalations.taskExecutionId))
       .leftJoin(
         slaTracking,
@@ -71,6 +55,7 @@ export function listEscalations(
         and(
           eq(escalations.status, q.status),
           q.workflowType ? eq(workflows.workflowType, q.workflowType) : undefined,
+          q.trigger ? eq(escalations.trigger, q.trigger) : undefined,
           q.assignedTo === 'unassigned'
             ? isNull(escalations.assignedTo)
             : q.assignedTo
@@ -142,12 +127,28 @@ export async function assign(
   return answer;
 }
 
+/** The people escalations can go to (HIL staff and managers), for handing one on. */
+export function hilStaff(deps: ApiDeps, claims: User) {
+  return asInternal(deps, claims, (db) =>
+    db
+      .select({
+        id: userProfiles.id,
+        name: sql<string>`coalesce(${userProfiles.fullName}, ${userProfiles.email})`,
+        role: userProfiles.role,
+      })
+      .from(userProfiles)
+      .where(eq(userProfiles.userType, 'HIL'))
+      .orderBy(asc(userProfiles.email)),
+  );
+}
+
 /** The running SLA clocks the caller may see, by level, most urgent first. */
 export async function slaBoard(deps: ApiDeps, claims: User) {
   const rows = await asCaller(deps.pool, claims, (db) =>
     db
       .select({
         level: slaTracking.alertLevel,
+        startedAt: slaTracking.startedAt,
         dueAt: slaTracking.dueAt,
         workflowId: slaTracking.workflowId,
         workflowType: workflows.workflowType,

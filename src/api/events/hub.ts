@@ -14,6 +14,9 @@ export type Change = z.infer<typeof changeSchema>;
 
 const CHANNEL = 'workflow_events';
 
+/** The subscription key of every workflow's changes (the console's queue and board). */
+export const EVERY_WORKFLOW = '*';
+
 /** Pause between two attempts to (re)connect the LISTEN connection. */
 const RECONNECT_DELAY_MS = 1_000;
 
@@ -58,6 +61,7 @@ export function createEventHub(
     const parsed = changeSchema.safeParse(payload);
     if (!parsed.success) return;
     for (const s of subscribers.get(parsed.data.workflowId) ?? []) s.change(parsed.data);
+    for (const s of subscribers.get(EVERY_WORKFLOW) ?? []) s.change(parsed.data);
   }
 
   async function connect(): Promise<pg.Client> {
@@ -130,7 +134,10 @@ export function createEventHub(
     start(): void {
       void attempt();
     },
-    /** Calls the subscriber for every change of the workflow until the returned function is called. */
+    /**
+     * Calls the subscriber for every change of the workflow (of every workflow, with
+     * EVERY_WORKFLOW) until the returned function is called.
+     */
     subscribe(workflowId: string, subscriber: Subscriber): () => void {
       const set = subscribers.get(workflowId) ?? new Set();
       set.add(subscriber);

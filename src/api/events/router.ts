@@ -1,15 +1,47 @@
 import { eq } from 'drizzle-orm';
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { workflows } from '../../../db/schema/index.js';
 import { asCaller } from '../../../db/session.js';
 import { requireUser, type ApiDeps } from '../context.js';
 import { AppError, parseRequest } from '../errors.js';
 import { deadlineOf } from '../middleware.js';
-import type { EventHub } from './hub.js';
+import { isInternal } from '../auth/internal.js';
+import { EVERY_WORKFLOW, type EventHub, type Subscriber } from './hub.js';
 
 const params = z.strictObject({ id: z.uuid() });
 const HEARTBEAT_MS = 15_000;
+
+/** Streams `subscribe`'s events as server-sent events until the client goes. */
+function stream(
+  req: Request,
+  res: Response,
+  ready: unknown,
+  subscribe: (subscriber: Subscriber) => () => void,
+): void {
+  res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
+  const send = (event: string, data: unknown) =>
+    res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  send('ready', ready);
+  const unsubscribe = subscribe({
+    change: (change) => send('change', change),
+    // Changes made while the database connection was down were not announced.
+    gap: () =>
+      send('resync', {
+        message: 'The live feed was interrupted; changes may have been missed: re-read.',
+      }),
+  });
+  const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
+  req.on('close', () => {
+    clearInterval(heartbeat);
+    unsubscribe();
+  });
+}
 
 /**
  * GET /api/workflows/:id/events: server-sent events, one per change of the workflow's rows,
@@ -34,30 +66,48 @@ export function eventsRouter(deps: ApiDeps, hub: EventHub): Router {
     );
     if (!row) throw new AppError('NOT_FOUND', `No workflow ${id} (or not yours to see)`);
 
-    res.writeHead(200, {
-      'content-type': 'text/event-stream',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
-    const send = (event: string, data: unknown) =>
-      res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    send('ready', { workflowId: id, status: row.status });
-    const unsubscribe = hub.subscribe(id, {
-      change: (change) => send('change', change),
-      // Changes made while the database connection was down were not announced.
-      gap: () =>
-        send('resync', {
-          workflowId: id,
-          message:
-            'The live feed was interrupted; changes may have been missed: re-read the workflow.',
-        }),
-    });
-    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
-    req.on('close', () => {
-      clearInterval(heartbeat);
-      unsubscribe();
-    });
+    stream(req, res, { workflowId: id, status: row.status }, (subscriber) =>
+      hub.subscribe(id, subscriber),
+    );
+  });
+
+  /**
+   * GET /api/events: the changes of every workflow the caller may see: all of them for HIL
+   * staff and managers (the console's queue and SLA board stay live with it), their
+   * organisation's for a client (row-level security decides, once per workflow and stream).
+   */
+  router.get('/api/events', async (req, res) => {
+    const claims = requireUser(res);
+    const all = await isInternal(deps, claims);
+    const seen = new Map<string, Promise<boolean>>();
+    const visible = (workflowId: string) => {
+      let known = seen.get(workflowId);
+      if (!known) {
+        known = asCaller(deps.pool, claims, (db) =>
+          db.select({ id: workflows.id }).from(workflows).where(eq(workflows.id, workflowId)),
+        ).then(
+          (rows) => rows.length > 0,
+          () => {
+            seen.delete(workflowId); // Asked again with the next change.
+            return false;
+          },
+        );
+        seen.set(workflowId, known);
+      }
+      return known;
+    };
+    stream(req, res, { scope: all ? 'all' : 'organisation' }, (subscriber) =>
+      hub.subscribe(
+        EVERY_WORKFLOW,
+        all
+          ? subscriber
+          : {
+              change: (change) =>
+                void visible(change.workflowId).then((ok) => ok && subscriber.change(change)),
+              gap: subscriber.gap,
+            },
+      ),
+    );
   });
   return router;
 }

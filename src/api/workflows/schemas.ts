@@ -28,6 +28,8 @@ export const listWorkflowsQuery = z.strictObject({
   status: z.enum(WORKFLOW_STATUSES).optional(),
   slaLevel: z.enum(SLA_LEVELS).optional(),
   clientId: z.uuid().optional(),
+  /** Words of the title or the property address (case-insensitive). */
+  search: z.string().trim().min(1).max(200).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
 });

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, exists, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, exists, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { z } from 'zod';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { createDb, isDatabaseUnavailable } from '../../../db/client.js';
@@ -186,6 +186,16 @@ export async function listWorkflows(
     if (q.type) where.push(eq(workflows.workflowType, q.type));
     if (q.status) where.push(eq(workflows.status, q.status));
     if (q.clientId) where.push(eq(workflows.clientId, q.clientId));
+    if (q.search) {
+      // Title, or the property address: what people type to find an order.
+      const like = `%${q.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      where.push(
+        or(
+          ilike(workflows.title, like),
+          ilike(sql`${workflows.metadata}->>'propertyAddress'`, like),
+        )!,
+      );
+    }
     if (q.slaLevel) {
       where.push(
         exists(

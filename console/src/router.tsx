@@ -1,0 +1,56 @@
+import { useEffect, useState, type MouseEvent, type ReactNode } from 'react';
+
+// A small history router: the console's pages are paths under /console/, so every view has a
+// deep link (the API serves the app for any of them).
+
+export const BASE = '/console';
+
+function current(): string {
+  const p = window.location.pathname;
+  return p.startsWith(BASE) ? p.slice(BASE.length) || '/' : '/';
+}
+
+export function navigate(to: string, replace = false): void {
+  const url = `${BASE}${to}`;
+  if (replace) window.history.replaceState(null, '', url);
+  else window.history.pushState(null, '', url);
+  window.dispatchEvent(new PopStateEvent('popstate'));
+}
+
+/** The current path under /console ("/escalations") and its query string. */
+export function useRoute(): { path: string; search: URLSearchParams } {
+  const [path, setPath] = useState(current);
+  const [search, setSearch] = useState(() => new URLSearchParams(window.location.search));
+  useEffect(() => {
+    const on = () => {
+      setPath(current());
+      setSearch(new URLSearchParams(window.location.search));
+    };
+    window.addEventListener('popstate', on);
+    return () => window.removeEventListener('popstate', on);
+  }, []);
+  return { path, search };
+}
+
+export function Link(props: {
+  to: string;
+  children: ReactNode;
+  className?: string;
+  'aria-current'?: 'page';
+}) {
+  const onClick = (e: MouseEvent<HTMLAnchorElement>) => {
+    if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey) return;
+    e.preventDefault();
+    navigate(props.to);
+  };
+  return (
+    <a
+      href={`${BASE}${props.to}`}
+      onClick={onClick}
+      className={props.className}
+      aria-current={props['aria-current']}
+    >
+      {props.children}
+    </a>
+  );
+}
