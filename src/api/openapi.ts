@@ -266,6 +266,14 @@ export const ROUTES: RouteDoc[] = [
   },
   {
     method: 'get',
+    path: '/api/task-outputs',
+    summary:
+      "What each task type produces, by example (the console's form to complete a task by hand)",
+    auth: 'jwt',
+    responses: { ...common, 200: '{ items: { <taskType>: <example output> } }' },
+  },
+  {
+    method: 'get',
     path: '/api/hil-staff',
     summary: 'HIL staff and managers (whom an escalation can be handed to)',
     auth: 'jwt',

@@ -97,18 +97,26 @@ describe('the HIL console', () => {
     expect(await row(jordan).getByRole('button', { name: 'Take', exact: true }).count()).toBe(0);
 
     // A refused decision is shown in words; the right one is accepted.
-    await row(harper).getByRole('button', { name: 'Resolve…' }).click();
-    const result = row(harper).getByLabel('Result of identify_lender_contact (JSON)');
-    await result.fill('{ "lender": "\\u0000" }');
-    await row(harper).getByRole('button', { name: 'Send decision' }).click();
-    await row(harper).getByRole('alert').filter({ hasText: 'Refused:' }).waitFor();
-    expect(
-      await row(harper).getByRole('alert').filter({ hasText: 'Refused:' }).innerText(),
-    ).toMatch(/output/);
+    const card = row(harper);
+    await card.getByRole('button', { name: 'Resolve…' }).click();
+    await card.getByRole('button', { name: 'Edit as JSON' }).click();
+    await card
+      .getByLabel('Result of identify_lender_contact (JSON)')
+      .fill('{ "lender": "\\u0000" }');
+    await card.getByRole('button', { name: 'Send decision' }).click();
+    const refused = card.getByRole('alert').filter({ hasText: 'Refused:' });
+    await refused.waitFor();
+    expect(await refused.innerText()).toMatch(/output\.lender/);
     await screenshot(harper, 'resolve-refused-1280');
     expect(await seriousViolations(harper)).toEqual([]);
-    await result.fill(JSON.stringify(realisticOutput('identify_lender_contact'), null, 2));
-    await row(harper).getByRole('button', { name: 'Send decision' }).click();
+    // The form built from what the task produces: one field per output field.
+    await card.getByRole('button', { name: 'Use the form' }).click();
+    await card.getByLabel('lender', { exact: true }).fill('Second National Bank');
+    await card.getByLabel('email', { exact: true }).fill('payoffs@snb.example');
+    await card.getByLabel('preferredChannel', { exact: true }).fill('EMAIL');
+    await screenshot(harper, 'resolve-form-1280');
+    expect(await seriousViolations(harper)).toEqual([]);
+    await card.getByRole('button', { name: 'Send decision' }).click();
     // Gone from the queue, for both, at once.
     await row(harper).waitFor({ state: 'detached', timeout: 15_000 });
     await row(jordan).waitFor({ state: 'detached', timeout: 15_000 });

@@ -7,7 +7,7 @@ import {
   type DocumentReceived,
 } from '../../workflows/business/messages.js';
 import { getFreePort } from '../../src/dev/ports.js';
-import { realisticOutput } from '../../src/dev/agents/outputs.js';
+import { exampleOutput as realisticOutput } from '../../workflows/definitions/outputs.js';
 import { signedHeaders } from './api.js';
 
 export { realisticOutput };

@@ -13,6 +13,7 @@ import {
   totalSla,
   WORKFLOW_TYPES,
 } from '../../workflows/definitions/index.js';
+import { exampleOutput, TASK_TYPES_WITH_OUTPUTS } from '../../workflows/definitions/outputs.js';
 
 const sequence = (type: (typeof WORKFLOW_TYPES)[number]) =>
   getDefinition(type, latestVersion(type)).steps.map((s) => [
@@ -180,3 +181,17 @@ const RELEASED = {
   MUNICIPAL_LIEN_SEARCH_1: '455f71f0a3e5f826',
   MUNICIPAL_LIEN_SEARCH_2: '6f008c238415f12e',
 };
+
+describe('example outputs', () => {
+  it('describe every task type of every released definition', () => {
+    const types = new Set(
+      Object.values(DEFINITIONS).flatMap((versions) =>
+        Object.values(versions).flatMap((d) => d.steps.map((s) => s.taskType)),
+      ),
+    );
+    expect([...TASK_TYPES_WITH_OUTPUTS].sort()).toEqual(
+      [...types].filter((t) => t !== 'await_documents').sort(),
+    );
+    for (const t of TASK_TYPES_WITH_OUTPUTS) expect(exampleOutput(t)).not.toEqual({ ok: true });
+  });
+});

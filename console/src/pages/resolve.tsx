@@ -1,4 +1,4 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState, type FormEvent } from 'react';
 import { api, unwrap } from '../api/client';
 import type { Answer } from '../api/types';
@@ -40,6 +40,133 @@ function template(taskType: string): string {
   return '{\n  \n}';
 }
 
+type FieldKind = 'text' | 'number' | 'boolean' | 'json';
+
+function kindOf(value: unknown): FieldKind {
+  if (typeof value === 'number') return 'number';
+  if (typeof value === 'boolean') return 'boolean';
+  if (typeof value === 'string') return 'text';
+  return 'json';
+}
+
+/** The result from the form's fields, typed as the example's; or what is wrong with one. */
+function fromFields(
+  example: Record<string, unknown>,
+  values: Record<string, string | boolean>,
+): { output: Record<string, unknown> } | { problem: string } {
+  const output: Record<string, unknown> = {};
+  for (const [name, sample] of Object.entries(example)) {
+    const kind = kindOf(sample);
+    const value = values[name];
+    if (kind === 'boolean') {
+      output[name] = value === true;
+      continue;
+    }
+    const text =
+      typeof value === 'string' ? value.trim() : kind === 'json' ? JSON.stringify(sample) : '';
+    if (text === '') continue;
+    if (kind === 'number') {
+      const n = Number(text);
+      if (!Number.isFinite(n)) return { problem: `${name}: must be a number` };
+      output[name] = n;
+    } else if (kind === 'json') {
+      try {
+        output[name] = JSON.parse(text) as unknown;
+      } catch {
+        return { problem: `${name}: is not valid JSON` };
+      }
+    } else output[name] = text;
+  }
+  if (Object.keys(output).length === 0)
+    return { problem: 'Fill in at least one field of the result.' };
+  return { output };
+}
+
+/** The result of COMPLETE: a form from the task type's example output, or JSON. */
+function ResultInput(props: {
+  taskType: string;
+  example: Record<string, unknown> | undefined;
+  mode: 'form' | 'json';
+  setMode: (m: 'form' | 'json') => void;
+  values: Record<string, string | boolean>;
+  setValues: (v: Record<string, string | boolean>) => void;
+  outputText: string;
+  setOutputText: (t: string) => void;
+}) {
+  const { example, values } = props;
+  if (!example || props.mode === 'json') {
+    return (
+      <div className="block">
+        <label className="block">
+          Result of {props.taskType} (JSON)
+          <textarea
+            rows={8}
+            value={props.outputText}
+            onChange={(e) => props.setOutputText(e.target.value)}
+            spellCheck={false}
+          />
+        </label>
+        {example ? (
+          <button type="button" onClick={() => props.setMode('form')}>
+            Use the form
+          </button>
+        ) : null}
+      </div>
+    );
+  }
+  const set = (name: string, value: string | boolean) =>
+    props.setValues({ ...values, [name]: value });
+  return (
+    <fieldset className="result">
+      <legend>Result of {props.taskType}</legend>
+      {Object.entries(example).map(([name, sample]) => {
+        const kind = kindOf(sample);
+        if (kind === 'boolean') {
+          return (
+            <label key={name} className="choice">
+              <input
+                type="checkbox"
+                checked={values[name] === true}
+                onChange={(e) => set(name, e.target.checked)}
+              />{' '}
+              {name}
+            </label>
+          );
+        }
+        if (kind === 'json') {
+          return (
+            <label key={name} className="block">
+              {name} (JSON)
+              <textarea
+                rows={4}
+                spellCheck={false}
+                value={
+                  typeof values[name] === 'string' ? values[name] : JSON.stringify(sample, null, 2)
+                }
+                onChange={(e) => set(name, e.target.value)}
+              />
+            </label>
+          );
+        }
+        return (
+          <label key={name} className="block">
+            {name}
+            <input
+              type={kind === 'number' ? 'number' : 'text'}
+              value={typeof values[name] === 'string' ? values[name] : ''}
+              placeholder={`e.g. ${String(sample)}`}
+              onChange={(e) => set(name, e.target.value)}
+            />
+          </label>
+        );
+      })}
+      <button type="button" onClick={() => props.setMode('json')}>
+        Edit as JSON
+      </button>
+    </fieldset>
+  );
+}
+
 /** A JSON object, or why the text is not one. */
 function parseOutput(text: string): { output: Record<string, unknown> } | { problem: string } {
   try {
@@ -66,6 +193,14 @@ export function ResolveForm({
   const [agent, setAgent] = useState('');
   const [channel, setChannel] = useState('');
   const [outputText, setOutputText] = useState(() => template(taskType));
+  const outputs = useQuery({
+    queryKey: ['task-outputs'],
+    queryFn: () =>
+      unwrap<{ items: Record<string, Record<string, unknown>> }>(api.GET('/api/task-outputs')),
+    staleTime: Infinity,
+  });
+  const [mode, setMode] = useState<'form' | 'json'>('form');
+  const [values, setValues] = useState<Record<string, string | boolean>>({});
   const [problem, setProblem] = useState<string | null>(null);
   const resolve = useMutation({
     mutationFn: (body: Record<string, unknown>) =>
@@ -92,7 +227,9 @@ export function ResolveForm({
       return;
     }
     if (action === 'COMPLETE') {
-      const parsed = parseOutput(outputText);
+      const example = outputs.data?.items[taskType];
+      const parsed =
+        mode === 'form' && example ? fromFields(example, values) : parseOutput(outputText);
       if ('problem' in parsed) {
         setProblem(parsed.problem);
         return;
@@ -149,15 +286,19 @@ export function ResolveForm({
         </div>
       ) : null}
       {action === 'COMPLETE' ? (
-        <label className="block">
-          Result of {taskType} (JSON)
-          <textarea
-            rows={8}
-            value={outputText}
-            onChange={(e) => setOutputText(e.target.value)}
-            spellCheck={false}
-          />
-        </label>
+        <ResultInput
+          taskType={taskType}
+          example={outputs.data?.items[taskType]}
+          mode={mode}
+          setMode={(m) => {
+            resolve.reset();
+            setMode(m);
+          }}
+          values={values}
+          setValues={setValues}
+          outputText={outputText}
+          setOutputText={setOutputText}
+        />
       ) : null}
       <label className="block">
         Note{needsNote ? ' (required)' : ' (optional)'}

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { requireUser, type ApiDeps } from '../context.js';
 import { parseRequest } from '../errors.js';
 import { assignBody, escalationListQuery, escalationParams, resolveBody } from './schemas.js';
-import { assign, hilStaff, listEscalations, resolve, slaBoard } from './service.js';
+import { assign, hilStaff, listEscalations, resolve, slaBoard, taskOutputs } from './service.js';
 
 // HIL staff: the escalation queue, assignment and resolution; the SLA board.
 
@@ -28,6 +28,11 @@ export function escalationsRouter(deps: ApiDeps): Router {
     // No body at all means: the caller takes it.
     const body = parseRequest(assignBody, req.body ?? {}, 'body');
     res.json(await assign(deps, claims, id, body));
+  });
+
+  router.get('/api/task-outputs', (_req, res) => {
+    requireUser(res);
+    res.json({ items: taskOutputs() });
   });
 
   router.get('/api/hil-staff', async (_req, res) => {

@@ -9,6 +9,7 @@ import {
 } from '../../../db/schema/index.js';
 import { asCaller, type JwtClaims } from '../../../db/session.js';
 import { assignEscalation, resolveEscalation } from '../../clients/business-workflows.js';
+import { exampleOutput, TASK_TYPES_WITH_OUTPUTS } from '../../../workflows/definitions/outputs.js';
 import { asInternal } from '../auth/internal.js';
 import type { ApiDeps } from '../context.js';
 
@@ -125,6 +126,11 @@ export async function assign(
   if (answer.result === 'closed')
     throw await closedWorkflowError(deps, escalation.workflowId, answer);
   return answer;
+}
+
+/** What each task type produces, by example: the console's "complete by hand" form. */
+export function taskOutputs(): Record<string, Record<string, unknown>> {
+  return Object.fromEntries(TASK_TYPES_WITH_OUTPUTS.map((t) => [t, exampleOutput(t)]));
 }
 
 /** The people escalations can go to (HIL staff and managers), for handing one on. */

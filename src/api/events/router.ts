@@ -12,12 +12,16 @@ import { EVERY_WORKFLOW, type EventHub, type Subscriber } from './hub.js';
 const params = z.strictObject({ id: z.uuid() });
 const HEARTBEAT_MS = 15_000;
 
-/** Streams `subscribe`'s events as server-sent events until the client goes. */
+/**
+ * Streams `subscribe`'s events as server-sent events until the client goes. `scope` (what the
+ * stream is of) goes with its `ready` and `resync` events.
+ */
 function stream(
   req: Request,
   res: Response,
-  ready: unknown,
+  scope: Record<string, unknown>,
   subscribe: (subscriber: Subscriber) => () => void,
+  ready: Record<string, unknown> = {},
 ): void {
   res.writeHead(200, {
     'content-type': 'text/event-stream',
@@ -27,12 +31,13 @@ function stream(
   });
   const send = (event: string, data: unknown) =>
     res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-  send('ready', ready);
+  send('ready', { ...scope, ...ready });
   const unsubscribe = subscribe({
     change: (change) => send('change', change),
     // Changes made while the database connection was down were not announced.
     gap: () =>
       send('resync', {
+        ...scope,
         message: 'The live feed was interrupted; changes may have been missed: re-read.',
       }),
   });
@@ -66,9 +71,9 @@ export function eventsRouter(deps: ApiDeps, hub: EventHub): Router {
     );
     if (!row) throw new AppError('NOT_FOUND', `No workflow ${id} (or not yours to see)`);
 
-    stream(req, res, { workflowId: id, status: row.status }, (subscriber) =>
-      hub.subscribe(id, subscriber),
-    );
+    stream(req, res, { workflowId: id }, (subscriber) => hub.subscribe(id, subscriber), {
+      status: row.status,
+    });
   });
 
   /**

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { z } from 'zod';
-import { realisticOutput } from './outputs.js';
+import { exampleOutput as realisticOutput } from '../../../workflows/definitions/outputs.js';
 
 // The AI agents (Nina, Rex, Iris, ...) live outside this project. This simulator stands at
 // that edge for local runs and tests: it answers each taskType with a realistic output after

@@ -1,9 +1,12 @@
+// What each task type of the three definitions produces, by example: the agent simulator
+// answers with it, the tests script it, and the console builds its "complete by hand" form
+// from its fields (GET /api/task-outputs). Not imported by workflow code.
+
 /**
- * What the agents answer for each taskType of the three definitions: realistic enough for
- * demos and tests (a lender contact with its preferred channel, a payoff amount with a
- * good-through date and per-diem, HOA findings, liens, invoice lines).
+ * A realistic output of `taskType` (a lender contact with its preferred channel, a payoff
+ * amount with a good-through date and per-diem, HOA findings, liens, invoice lines).
  */
-export function realisticOutput(taskType: string): Record<string, unknown> {
+export function exampleOutput(taskType: string): Record<string, unknown> {
   switch (taskType) {
     case 'identify_lender_contact':
       return {
@@ -77,3 +80,20 @@ export function realisticOutput(taskType: string): Record<string, unknown> {
       return { ok: true };
   }
 }
+
+/** Every task type of the definitions with an example output. */
+export const TASK_TYPES_WITH_OUTPUTS = [
+  'identify_lender_contact',
+  'send_payoff_request',
+  'extract_payoff_data',
+  'generate_invoice',
+  'update_crm_record',
+  'notify_client',
+  'research_hoa_contact',
+  'send_request',
+  'analyze_hoa_docs',
+  'quality_validation',
+  'research_municipality',
+  'portal_access',
+  'process_documents',
+] as const;
