@@ -1,7 +1,21 @@
-// What the API answers, as the console reads it (src/api/*/service.ts returns these rows).
+import {
+  CHANNELS,
+  ESCALATION_TRIGGERS,
+  SLA_LEVELS as LEVELS,
+  SLA_THRESHOLDS,
+  WORKFLOW_STATUSES,
+  WORKFLOW_TYPES,
+  type SlaLevel,
+} from '../../../workflows/vocabulary';
 
-export type SlaLevel = 'GREEN' | 'YELLOW' | 'ORANGE' | 'RED' | 'BREACHED';
-export const SLA_LEVELS: SlaLevel[] = ['BREACHED', 'RED', 'ORANGE', 'YELLOW', 'GREEN'];
+// What the API answers, as the console reads it (src/api/*/service.ts returns these rows).
+// The enumerations are the project's one vocabulary (workflows/vocabulary.ts, plain data).
+
+export { CHANNELS, SLA_THRESHOLDS, WORKFLOW_STATUSES, WORKFLOW_TYPES, type SlaLevel };
+/** The levels, most urgent first. */
+export const SLA_LEVELS: SlaLevel[] = [...LEVELS].reverse();
+/** What the workflow opens escalations for (INBOUND_TIMEOUT is the database's only). */
+export const TRIGGERS = ESCALATION_TRIGGERS.filter((t) => t !== 'INBOUND_TIMEOUT');
 
 export interface Me {
   id: string;
@@ -30,11 +44,11 @@ export interface DemoUser {
 
 export interface Workflow {
   id: string;
-  workflowType: 'PAYOFF' | 'HOA_ACQUISITION' | 'MUNICIPAL_LIEN_SEARCH';
+  workflowType: (typeof WORKFLOW_TYPES)[number];
   clientId: string;
   title: string;
   description: string | null;
-  status: 'PENDING' | 'IN_PROGRESS' | 'BLOCKED' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
+  status: (typeof WORKFLOW_STATUSES)[number];
   priority: 'LOW' | 'NORMAL' | 'HIGH' | 'URGENT';
   metadata: Record<string, unknown>;
   temporalWorkflowId: string | null;

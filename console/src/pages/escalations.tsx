@@ -4,7 +4,9 @@ import { useSettings } from '../session';
 import { api, unwrap } from '../api/client';
 import { useLive } from '../api/live';
 import {
+  TRIGGERS,
   TYPE_LABELS,
+  WORKFLOW_TYPES,
   type Answer,
   type EscalationItem,
   type Me,
@@ -15,14 +17,6 @@ import { Link, navigate, useRoute } from '../router';
 import { LiveDot, Loaded, SlaBadge } from '../ui/bits';
 import { Countdown, When } from '../ui/time';
 import { ResolveForm } from './resolve';
-
-const TRIGGERS = [
-  'RETRIES_EXHAUSTED',
-  'NON_RETRYABLE_FAILURE',
-  'AGENT_NEEDS_HUMAN',
-  'SLA_RED',
-] as const;
-const TYPES = Object.keys(TYPE_LABELS) as Workflow['workflowType'][];
 
 interface Filters {
   workflowType?: Workflow['workflowType'];
@@ -69,7 +63,7 @@ export function EscalationsPage({ me }: { me: Me }) {
             onChange={(e) => setFilter('type', e.target.value)}
           >
             <option value="">Any type</option>
-            {TYPES.map((t) => (
+            {WORKFLOW_TYPES.map((t) => (
               <option key={t} value={t}>
                 {TYPE_LABELS[t]}
               </option>

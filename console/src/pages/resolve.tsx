@@ -1,10 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState, type FormEvent } from 'react';
 import { api, unwrap } from '../api/client';
-import type { Answer } from '../api/types';
+import { CHANNELS, type Answer } from '../api/types';
 
 type Action = 'RETRY' | 'COMPLETE' | 'SKIP' | 'CANCEL_WORKFLOW';
-const CHANNELS = ['EMAIL', 'PHONE', 'IVR', 'PORTAL'] as const;
 
 const ACTIONS: { value: Action; label: string; hint: string }[] = [
   {

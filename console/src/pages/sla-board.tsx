@@ -1,7 +1,13 @@
 import { useQuery } from '@tanstack/react-query';
 import { api, unwrap } from '../api/client';
 import { useLive } from '../api/live';
-import { SLA_LEVELS, TYPE_LABELS, type SlaLevel, type Workflow } from '../api/types';
+import {
+  SLA_LEVELS,
+  SLA_THRESHOLDS,
+  TYPE_LABELS,
+  type SlaLevel,
+  type Workflow,
+} from '../api/types';
 import { Link } from '../router';
 import { LiveDot, Loaded, SlaBadge } from '../ui/bits';
 import { Countdown } from '../ui/time';
@@ -16,13 +22,8 @@ interface BoardRow {
   taskType: string;
 }
 
-/** Share of the SLA at which each level is reached (workflows/vocabulary.ts). */
-const THRESHOLDS: [SlaLevel, number][] = [
-  ['YELLOW', 0.6],
-  ['ORANGE', 0.8],
-  ['RED', 0.95],
-  ['BREACHED', 1],
-];
+/** Share of the SLA at which each level is reached, in order. */
+const THRESHOLDS = Object.entries(SLA_THRESHOLDS) as [SlaLevel, number][];
 
 /** The next level a clock reaches, and when. */
 function nextThreshold(row: BoardRow): { level: SlaLevel; at: string } | undefined {

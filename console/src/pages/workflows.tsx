@@ -1,21 +1,18 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { api, unwrap } from '../api/client';
 import { useLive } from '../api/live';
-import { SLA_LEVELS, TYPE_LABELS, type Workflow } from '../api/types';
+import {
+  SLA_LEVELS,
+  TYPE_LABELS,
+  WORKFLOW_STATUSES,
+  WORKFLOW_TYPES,
+  type Workflow,
+} from '../api/types';
 import { Link, navigate, useRoute } from '../router';
 import { LiveDot, Loaded, StatusBadge } from '../ui/bits';
 import { When } from '../ui/time';
 
 const PAGE = 25;
-const STATUSES: Workflow['status'][] = [
-  'PENDING',
-  'IN_PROGRESS',
-  'BLOCKED',
-  'COMPLETED',
-  'FAILED',
-  'CANCELLED',
-];
-const TYPES = Object.keys(TYPE_LABELS) as Workflow['workflowType'][];
 
 /** Every workflow the caller may see (a client: their organisation's), filtered and paged. */
 export function WorkflowsPage() {
@@ -68,7 +65,7 @@ export function WorkflowsPage() {
           Type
           <select value={type ?? ''} onChange={(e) => set('type', e.target.value)}>
             <option value="">Any type</option>
-            {TYPES.map((t) => (
+            {WORKFLOW_TYPES.map((t) => (
               <option key={t} value={t}>
                 {TYPE_LABELS[t]}
               </option>
@@ -79,7 +76,7 @@ export function WorkflowsPage() {
           Status
           <select value={status ?? ''} onChange={(e) => set('status', e.target.value)}>
             <option value="">Any status</option>
-            {STATUSES.map((s) => (
+            {WORKFLOW_STATUSES.map((s) => (
               <option key={s} value={s}>
                 {s.replace('_', ' ').toLowerCase()}
               </option>
