@@ -152,6 +152,13 @@ export const ROUTES: RouteDoc[] = [
   },
   {
     method: 'get',
+    path: '/api/clients',
+    summary: 'Client organisations the caller may see (all for HIL staff; a client: their own)',
+    auth: 'jwt',
+    responses: { ...common, 200: '{ items: [{ id, name }] }' },
+  },
+  {
+    method: 'get',
     path: '/api/workflows/{id}',
     summary: 'One workflow with tasks, SLA, escalations, documents, communications, invoice',
     auth: 'jwt',

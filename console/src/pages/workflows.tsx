@@ -22,6 +22,12 @@ export function WorkflowsPage() {
   const slaLevel = (search.get('sla') as (typeof SLA_LEVELS)[number] | null) ?? undefined;
   const offset = Number(search.get('offset') ?? 0) || 0;
   const text = search.get('q') ?? undefined;
+  const clientId = search.get('client') ?? undefined;
+  const clients = useQuery({
+    queryKey: ['clients'],
+    queryFn: () => unwrap<{ items: { id: string; name: string }[] }>(api.GET('/api/clients')),
+    staleTime: 300_000,
+  });
   const set = (name: string, value: string) => {
     const next = new URLSearchParams(search);
     if (value) next.set(name, value);
@@ -31,11 +37,13 @@ export function WorkflowsPage() {
     navigate(`/workflows${qs ? `?${qs}` : ''}`, true);
   };
   const query = useQuery({
-    queryKey: ['workflows', { type, status, slaLevel, offset, text }],
+    queryKey: ['workflows', { type, status, slaLevel, offset, text, clientId }],
     queryFn: () =>
       unwrap<{ items: Workflow[]; total: number; limit: number; offset: number }>(
         api.GET('/api/workflows', {
-          params: { query: { type, status, slaLevel, search: text, limit: PAGE, offset } },
+          params: {
+            query: { type, status, slaLevel, clientId, search: text, limit: PAGE, offset },
+          },
         }),
       ),
     placeholderData: keepPreviousData,
@@ -61,6 +69,19 @@ export function WorkflowsPage() {
           <input name="q" type="search" defaultValue={text ?? ''} placeholder="Title or address" />
         </label>
         <button type="submit">Find</button>
+        {(clients.data?.items.length ?? 0) > 1 ? (
+          <label>
+            Client
+            <select value={clientId ?? ''} onChange={(e) => set('client', e.target.value)}>
+              <option value="">Any client</option>
+              {clients.data!.items.map((c) => (
+                <option key={c.id} value={c.id}>
+                  {c.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : null}
         <label>
           Type
           <select value={type ?? ''} onChange={(e) => set('type', e.target.value)}>

@@ -9,7 +9,14 @@ import {
   listWorkflowsQuery,
   workflowParams,
 } from './schemas.js';
-import { auditLog, cancelWorkflow, createWorkflow, getWorkflow, listWorkflows } from './service.js';
+import {
+  auditLog,
+  cancelWorkflow,
+  createWorkflow,
+  getWorkflow,
+  listClients,
+  listWorkflows,
+} from './service.js';
 
 export function workflowsRouter(deps: ApiDeps): Router {
   const router = Router();
@@ -33,6 +40,11 @@ export function workflowsRouter(deps: ApiDeps): Router {
     res.json(
       await listWorkflows(deps, claims, parseRequest(listWorkflowsQuery, req.query, 'query')),
     );
+  });
+
+  router.get('/api/clients', async (_req, res) => {
+    const claims = requireUser(res);
+    res.json({ items: await listClients(deps, claims) });
   });
 
   router.get('/api/workflows/:id', async (req, res) => {

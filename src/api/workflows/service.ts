@@ -4,6 +4,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@te
 import { createDb, isDatabaseUnavailable } from '../../../db/client.js';
 import {
   auditEvents,
+  clients,
   communications,
   costItems,
   documents,
@@ -329,4 +330,11 @@ export async function cancelWorkflow(
     result: 'cancelling',
     message: 'Cancellation requested; the workflow closes its rows.',
   };
+}
+
+/** The client organisations the caller may see (all for HIL staff; a client: their own). */
+export function listClients(deps: ApiDeps, claims: JwtClaims) {
+  return asCaller(deps.pool, claims, (db) =>
+    db.select({ id: clients.id, name: clients.name }).from(clients).orderBy(asc(clients.name)),
+  );
 }
