@@ -17,6 +17,25 @@ export function navigate(to: string, replace = false): void {
   window.dispatchEvent(new PopStateEvent('popstate'));
 }
 
+/**
+ * Replaces one query parameter of `path` (an empty value removes it; `reset` names others to
+ * drop with it, such as the page offset), keeping the rest: filters live in the URL.
+ */
+export function setParam(
+  path: string,
+  search: URLSearchParams,
+  name: string,
+  value: string,
+  reset: string[] = [],
+): void {
+  const next = new URLSearchParams(search);
+  if (value) next.set(name, value);
+  else next.delete(name);
+  for (const other of reset) if (other !== name) next.delete(other);
+  const qs = next.toString();
+  navigate(`${path}${qs ? `?${qs}` : ''}`, true);
+}
+
 /** The current path under /console ("/escalations") and its query string. */
 export function useRoute(): { path: string; search: URLSearchParams } {
   const [path, setPath] = useState(current);

@@ -6,15 +6,14 @@ import { useLive } from '../api/live';
 import {
   TRIGGERS,
   TYPE_LABELS,
-  WORKFLOW_TYPES,
   type Answer,
   type EscalationItem,
   type Me,
   type Task,
   type Workflow,
 } from '../api/types';
-import { Link, navigate, useRoute } from '../router';
-import { LiveDot, Loaded, SlaBadge } from '../ui/bits';
+import { Link, setParam, useRoute } from '../router';
+import { LiveDot, Loaded, SlaBadge, TypeSelect } from '../ui/bits';
 import { Countdown, When } from '../ui/time';
 import { ResolveForm } from './resolve';
 
@@ -32,13 +31,7 @@ export function EscalationsPage({ me }: { me: Me }) {
     trigger: (search.get('trigger') as Filters['trigger']) ?? undefined,
     assignedTo: (search.get('assigned') as Filters['assignedTo']) ?? undefined,
   };
-  const setFilter = (name: string, value: string) => {
-    const next = new URLSearchParams(search);
-    if (value) next.set(name, value);
-    else next.delete(name);
-    const qs = next.toString();
-    navigate(`/escalations${qs ? `?${qs}` : ''}`, true);
-  };
+  const setFilter = (name: string, value: string) => setParam('/escalations', search, name, value);
   const query = useQuery({
     queryKey: ['escalations', filters],
     queryFn: () =>
@@ -56,20 +49,7 @@ export function EscalationsPage({ me }: { me: Me }) {
         <LiveDot state={live} />
       </div>
       <form className="filters" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
-        <label>
-          Type
-          <select
-            value={filters.workflowType ?? ''}
-            onChange={(e) => setFilter('type', e.target.value)}
-          >
-            <option value="">Any type</option>
-            {WORKFLOW_TYPES.map((t) => (
-              <option key={t} value={t}>
-                {TYPE_LABELS[t]}
-              </option>
-            ))}
-          </select>
-        </label>
+        <TypeSelect value={filters.workflowType} onChange={(v) => setFilter('type', v)} />
         <label>
           Why
           <select

@@ -1,15 +1,9 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { api, unwrap } from '../api/client';
 import { useLive } from '../api/live';
-import {
-  SLA_LEVELS,
-  TYPE_LABELS,
-  WORKFLOW_STATUSES,
-  WORKFLOW_TYPES,
-  type Workflow,
-} from '../api/types';
-import { Link, navigate, useRoute } from '../router';
-import { LiveDot, Loaded, StatusBadge } from '../ui/bits';
+import { SLA_LEVELS, TYPE_LABELS, WORKFLOW_STATUSES, type Workflow } from '../api/types';
+import { Link, setParam, useRoute } from '../router';
+import { LiveDot, Loaded, StatusBadge, TypeSelect } from '../ui/bits';
 import { When } from '../ui/time';
 
 const PAGE = 25;
@@ -28,14 +22,9 @@ export function WorkflowsPage() {
     queryFn: () => unwrap<{ items: { id: string; name: string }[] }>(api.GET('/api/clients')),
     staleTime: 300_000,
   });
-  const set = (name: string, value: string) => {
-    const next = new URLSearchParams(search);
-    if (value) next.set(name, value);
-    else next.delete(name);
-    if (name !== 'offset') next.delete('offset');
-    const qs = next.toString();
-    navigate(`/workflows${qs ? `?${qs}` : ''}`, true);
-  };
+  // A new filter starts again from the first page.
+  const set = (name: string, value: string) =>
+    setParam('/workflows', search, name, value, ['offset']);
   const query = useQuery({
     queryKey: ['workflows', { type, status, slaLevel, offset, text, clientId }],
     queryFn: () =>
@@ -82,17 +71,7 @@ export function WorkflowsPage() {
             </select>
           </label>
         ) : null}
-        <label>
-          Type
-          <select value={type ?? ''} onChange={(e) => set('type', e.target.value)}>
-            <option value="">Any type</option>
-            {WORKFLOW_TYPES.map((t) => (
-              <option key={t} value={t}>
-                {TYPE_LABELS[t]}
-              </option>
-            ))}
-          </select>
-        </label>
+        <TypeSelect value={type} onChange={(v) => set('type', v)} />
         <label>
           Status
           <select value={status ?? ''} onChange={(e) => set('status', e.target.value)}>

@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import type { SlaLevel } from '../api/types';
+import { TYPE_LABELS, WORKFLOW_TYPES, type SlaLevel } from '../api/types';
 
 export function SlaBadge({ level }: { level: SlaLevel | null | undefined }) {
   const l = level ?? 'GREEN';
@@ -41,5 +41,22 @@ export function LiveDot({ state }: { state: string }) {
     <span className={`live live-${state}`} role="status" aria-live="polite">
       {state === 'live' ? 'Live' : state === 'connecting' ? 'Connecting…' : 'Reconnecting…'}
     </span>
+  );
+}
+
+/** The workflow type filter of the queue and the list. */
+export function TypeSelect(props: { value: string | undefined; onChange: (v: string) => void }) {
+  return (
+    <label>
+      Type
+      <select value={props.value ?? ''} onChange={(e) => props.onChange(e.target.value)}>
+        <option value="">Any type</option>
+        {WORKFLOW_TYPES.map((t) => (
+          <option key={t} value={t}>
+            {TYPE_LABELS[t]}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
