@@ -31,7 +31,13 @@ export type {
   OpenEscalationInput,
   RemindEscalationInput,
 } from './database/escalations.js';
-export type { RecordSlaLevelInput } from './database/sla.js';
+export type {
+  CalendarRecord,
+  MoveSlaDueInput,
+  PauseSlaClockInput,
+  RecordSlaLevelInput,
+  ResumeSlaClockInput,
+} from './database/sla.js';
 export type {
   CreateAttemptInput,
   FinishAttemptInput,

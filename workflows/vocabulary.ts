@@ -62,6 +62,17 @@ export const SLA_THRESHOLDS: Record<ReachedSlaLevel, number> = {
 
 export const SLA_STATUSES = ['ACTIVE', 'COMPLETED', 'CANCELLED'] as const;
 
+/** What an SLA clock counts: every hour (CALENDAR, 24/7) or the client's working hours (BUSINESS). */
+export const SLA_COUNTS = ['CALENDAR', 'BUSINESS'] as const;
+export type SlaCounts = (typeof SLA_COUNTS)[number];
+
+/**
+ * Why an SLA clock stopped: the step waits on a third party's documents (INBOUND_WAIT), or a
+ * manager marked its escalation as waiting on a third party (THIRD_PARTY_HOLD).
+ */
+export const SLA_PAUSE_REASONS = ['INBOUND_WAIT', 'THIRD_PARTY_HOLD'] as const;
+export type SlaPauseReason = (typeof SLA_PAUSE_REASONS)[number];
+
 /** How an agent reaches a counterparty. */
 export const CHANNELS = ['EMAIL', 'PHONE', 'IVR', 'PORTAL'] as const;
 export type Channel = (typeof CHANNELS)[number];

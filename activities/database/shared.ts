@@ -1,15 +1,17 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import type {
   ActorType,
   ExecutorType,
   ReachedSlaLevel,
+  SlaCounts,
   SlaLevel,
 } from '../../workflows/vocabulary.js';
 import {
   auditEvents,
   communications,
   messageMetadata,
+  slaPauses,
   slaTracking,
 } from '../../db/schema/index.js';
 
@@ -137,8 +139,46 @@ export async function completeSla(
   if (!slaId) return;
   await tx
     .update(slaTracking)
-    .set({ status: 'COMPLETED', completedAt: date(at) })
+    .set({ status: 'COMPLETED', completedAt: date(at), pausedAt: null })
     .where(and(eq(slaTracking.id, slaId), eq(slaTracking.status, 'ACTIVE')));
+  await endPauses(tx, eq(slaPauses.slaId, slaId), at);
+}
+
+/** Ends the open pauses `where` selects: a clock that stops ends its pause with it. */
+export async function endPauses(tx: Executor, where: SQL | undefined, at: number): Promise<void> {
+  await tx
+    .update(slaPauses)
+    .set({ resumedAt: sql`greatest(${slaPauses.pausedAt}, ${date(at)})` })
+    .where(and(where, sql`${slaPauses.resumedAt} IS NULL`));
+}
+
+/** An SLA clock as the workflow opened it (counts and calendar: clocks of version 3 on). */
+export interface SlaRowInput {
+  slaSeconds: number;
+  startedAt: number;
+  dueAt: number;
+  counts?: SlaCounts;
+  calendarId?: string;
+}
+
+/** The sla_tracking row of a clock the workflow opened. */
+export function slaValues(
+  id: string,
+  taskExecutionId: string,
+  workflowRowId: string,
+  c: SlaRowInput,
+) {
+  return {
+    id,
+    taskExecutionId,
+    workflowId: workflowRowId,
+    slaSeconds: c.slaSeconds,
+    startedAt: date(c.startedAt),
+    dueAt: date(c.dueAt),
+    counts: c.counts ?? 'CALENDAR',
+    calendarId: c.calendarId,
+    countingSince: date(c.startedAt),
+  };
 }
 
 /** A task_executions row from what the workflow chose. */

@@ -4,10 +4,12 @@ import { slaTracking, taskExecutions, TERMINAL_TASK_STATUSES } from '../../db/sc
 import {
   completeSla,
   date,
+  slaValues,
   taskRow,
   withAudit,
   type AuditInput,
   type NewTaskExecution,
+  type SlaRowInput,
 } from './shared.js';
 
 /** What createAttempt writes. */
@@ -26,7 +28,7 @@ export interface StartAttemptInput {
   agentName?: string;
   channel?: string;
   inputData: Record<string, unknown>;
-  sla?: { id: string; slaSeconds: number; startedAt: number; dueAt: number };
+  sla?: SlaRowInput & { id: string };
   audit: AuditInput;
 }
 
@@ -78,14 +80,7 @@ export function tasksWrites(db: Database) {
         if (input.sla) {
           await tx
             .insert(slaTracking)
-            .values({
-              id: input.sla.id,
-              taskExecutionId: input.taskExecutionId,
-              workflowId: input.workflowRowId,
-              slaSeconds: input.sla.slaSeconds,
-              startedAt: date(input.sla.startedAt),
-              dueAt: date(input.sla.dueAt),
-            })
+            .values(slaValues(input.sla.id, input.taskExecutionId, input.workflowRowId, input.sla))
             .onConflictDoNothing();
         }
       });

@@ -2,12 +2,20 @@ import { and, eq, notInArray, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import {
   escalations,
+  slaPauses,
   slaTracking,
   taskExecutions,
   TERMINAL_TASK_STATUSES,
   workflows,
 } from '../../db/schema/index.js';
-import { date, taskRow, withAudit, type AuditInput, type NewTaskExecution } from './shared.js';
+import {
+  date,
+  endPauses,
+  taskRow,
+  withAudit,
+  type AuditInput,
+  type NewTaskExecution,
+} from './shared.js';
 import { TERMINAL_WORKFLOW_STATUSES } from '../../workflows/vocabulary.js';
 
 /** What initializeWorkflow writes. */
@@ -68,13 +76,14 @@ export function workflowsWrites(db: Database) {
             );
           await tx
             .update(slaTracking)
-            .set({ status: 'CANCELLED', completedAt: at })
+            .set({ status: 'CANCELLED', completedAt: at, pausedAt: null })
             .where(
               and(
                 eq(slaTracking.workflowId, input.workflowRowId),
                 eq(slaTracking.status, 'ACTIVE'),
               ),
             );
+          await endPauses(tx, eq(slaPauses.workflowId, input.workflowRowId), input.completedAt);
           await tx
             .update(escalations)
             .set({ status: 'CANCELLED', resolvedAt: at })

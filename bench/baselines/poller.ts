@@ -53,7 +53,7 @@ export function startPoller(pool: pg.Pool, opts: { intervalMs: number }): Poller
   const act = async (row: ClockRow, now: number) => {
     const from = row.alert_level === 'GREEN' ? 0 : REACHED_SLA_LEVELS.indexOf(row.alert_level) + 1;
     for (const level of REACHED_SLA_LEVELS.slice(from)) {
-      const at = thresholdAt({ startedAt: row.started_ms, dueAt: row.due_ms }, level);
+      const at = thresholdAt({ startedAt: row.started_ms, dueAt: row.due_ms }, level)!;
       if (at > now) return;
       await activities.recordSlaLevel(levelWrite(row, level, at));
       stats.levelsWritten++;

@@ -6,7 +6,9 @@ import {
   ESCALATION_TRIGGERS,
   EXECUTOR_TYPES,
   PRIORITIES,
+  SLA_COUNTS,
   SLA_LEVELS,
+  SLA_PAUSE_REASONS,
   SLA_STATUSES,
   TASK_STATUSES,
   TERMINAL_TASK_STATUSES,
@@ -33,6 +35,10 @@ export const executorTypeEnum = pgEnum('executor_type', EXECUTOR_TYPES);
 export const slaAlertLevelEnum = pgEnum('sla_alert_level', SLA_LEVELS);
 
 export const slaStatusEnum = pgEnum('sla_status', SLA_STATUSES);
+
+export const slaCountsEnum = pgEnum('sla_counts', SLA_COUNTS);
+
+export const slaPauseReasonEnum = pgEnum('sla_pause_reason', SLA_PAUSE_REASONS);
 
 export const communicationTypeEnum = pgEnum('communication_type', ['EMAIL', 'CALL', 'MESSAGE']);
 

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   boolean,
   check,
   index,
@@ -18,11 +19,14 @@ import {
   executorTypeEnum,
   priorityEnum,
   slaAlertLevelEnum,
+  slaCountsEnum,
+  slaPauseReasonEnum,
   slaStatusEnum,
   taskStatusEnum,
   workflowStatusEnum,
   workflowTypeEnum,
 } from './enums.js';
+import { businessCalendars } from './calendars.js';
 import { clients, counterparties, userProfiles } from './parties.js';
 
 /** One business workflow (one payoff request, one HOA acquisition, ...). */
@@ -165,6 +169,21 @@ export const slaTracking = pgTable(
     orangeRecordedAt: tstz('orange_recorded_at'),
     redRecordedAt: tstz('red_recorded_at'),
     breachedRecordedAt: tstz('breached_recorded_at'),
+    /** CALENDAR counts every hour; BUSINESS only the working hours of calendar_id. */
+    counts: slaCountsEnum('counts').notNull().default('CALENDAR'),
+    /** The calendar a BUSINESS clock counts in (the client's, or the platform default). */
+    calendarId: uuid('calendar_id').references(() => businessCalendars.id, {
+      onDelete: 'restrict',
+    }),
+    /**
+     * Counted time (ms) up to counting_since, or up to paused_at while paused: with the
+     * calendar, what the clock has used at any instant. due_at moves when a pause ends or
+     * the calendar changes.
+     */
+    countedMs: bigint('counted_ms', { mode: 'number' }).notNull().default(0),
+    countingSince: tstz('counting_since'),
+    /** Set while the clock is paused (see sla_pauses for why). */
+    pausedAt: tstz('paused_at'),
     completedAt: tstz('completed_at'),
     ...timestamps,
   },
@@ -176,6 +195,11 @@ export const slaTracking = pgTable(
       .where(sql`${t.status} = 'ACTIVE'`),
     check('sla_tracking_sla_positive', sql`${t.slaSeconds} > 0`),
     check('sla_tracking_due_after_start', sql`${t.dueAt} > ${t.startedAt}`),
+    check('sla_tracking_counted_not_negative', sql`${t.countedMs} >= 0`),
+    check(
+      'sla_tracking_business_has_calendar',
+      sql`${t.counts} = 'CALENDAR' OR ${t.calendarId} IS NOT NULL`,
+    ),
     check(
       'sla_tracking_levels_in_order',
       sql`(${t.orangeAt} IS NULL OR ${t.yellowAt} IS NOT NULL)
@@ -193,6 +217,41 @@ export const slaTracking = pgTable(
         WHEN ${t.orangeAt} IS NOT NULL THEN 'ORANGE'::sla_alert_level
         WHEN ${t.yellowAt} IS NOT NULL THEN 'YELLOW'::sla_alert_level
         ELSE 'GREEN'::sla_alert_level END`,
+    ),
+  ],
+);
+
+/**
+ * One pause of an SLA clock: while it lasts the clock counts nothing. At most one is open
+ * (resumed_at NULL) per clock.
+ */
+export const slaPauses = pgTable(
+  'sla_pauses',
+  {
+    id: uuid('id').primaryKey(),
+    slaId: uuid('sla_id')
+      .notNull()
+      .references(() => slaTracking.id, { onDelete: 'restrict' }),
+    workflowId: uuid('workflow_id')
+      .notNull()
+      .references(() => workflows.id, { onDelete: 'restrict' }),
+    reason: slaPauseReasonEnum('reason').notNull(),
+    note: text('note'),
+    /** The manager who put the escalation on hold (THIRD_PARTY_HOLD). */
+    pausedBy: uuid('paused_by').references(() => userProfiles.id, { onDelete: 'set null' }),
+    pausedAt: tstz('paused_at').notNull(),
+    resumedAt: tstz('resumed_at'),
+    ...timestamps,
+  },
+  (t) => [
+    index('sla_pauses_sla_id_idx').on(t.slaId),
+    index('sla_pauses_workflow_id_idx').on(t.workflowId),
+    uniqueIndex('sla_pauses_one_open_key')
+      .on(t.slaId)
+      .where(sql`${t.resumedAt} IS NULL`),
+    check(
+      'sla_pauses_resumed_after_paused',
+      sql`${t.resumedAt} IS NULL OR ${t.resumedAt} >= ${t.pausedAt}`,
     ),
   ],
 );

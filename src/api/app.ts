@@ -1,5 +1,6 @@
 import express, { type Express } from 'express';
 import { authRouter } from './auth/router.js';
+import { calendarsRouter } from './calendars/router.js';
 import { callbacksRouter } from './callbacks/router.js';
 import { consoleRouter, type ConsoleSettings } from './console/router.js';
 import { authenticate, type ApiDeps, type RawBodyRequest } from './context.js';
@@ -65,6 +66,7 @@ export function createApp(
   app.use(callbacksRouter(deps));
   app.use(workflowsRouter(deps));
   app.use(escalationsRouter(deps));
+  app.use(calendarsRouter(deps));
   app.use(eventsRouter(deps, deps.hub));
   app.use(notFound);
   app.use(errorHandler(deps.log));

@@ -18,6 +18,7 @@ const REJECTION_CODES: Record<string, AppErrorCode> = {
   ActionNotAllowed: 'UNPROCESSABLE',
   AlreadyAssigned: 'CONFLICT',
   UnexpectedDocument: 'UNPROCESSABLE',
+  HoldNotSupported: 'UNPROCESSABLE',
 } satisfies Record<RejectionType, AppErrorCode>;
 
 const STATUS: Record<AppErrorCode, number> = {

@@ -7,8 +7,10 @@ import {
   assignBody,
   escalationListQuery,
   escalationParams,
+  holdBody,
   resolveBody,
 } from './escalations/schemas.js';
+import { calendarBody, clientCalendarParams } from './calendars/schemas.js';
 import {
   cancelWorkflowBody,
   createWorkflowBody,
@@ -17,7 +19,7 @@ import {
 } from './workflows/schemas.js';
 
 interface RouteDoc {
-  method: 'get' | 'post';
+  method: 'get' | 'post' | 'put';
   /** OpenAPI style: /api/workflows/{id} */
   path: string;
   summary: string;
@@ -272,6 +274,86 @@ export const ROUTES: RouteDoc[] = [
     },
   },
   {
+    method: 'post',
+    path: '/api/escalations/{id}/hold',
+    summary:
+      "Put an open escalation on hold for a third party (its step's SLA clock stops), or lift the hold (managers)",
+    auth: 'jwt',
+    params: escalationParams,
+    body: holdBody,
+    responses: {
+      ...common,
+      200: 'applied or duplicate',
+      403: 'Not a manager',
+      404: 'No such escalation',
+      409: 'Not open, or its workflow has ended',
+      422: "The step's SLA clock does not stop for a third party (its definition)",
+      503: 'Temporal unavailable',
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/calendars',
+    summary: 'Business calendars the caller may read (a client: its own and the default)',
+    auth: 'jwt',
+    responses: {
+      ...common,
+      200: '{ items: [{ id, clientId, name, timeZone, week, holidays, version }] }',
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/calendars/default',
+    summary: 'The platform default calendar (clients without their own count in it)',
+    auth: 'jwt',
+    responses: {
+      ...common,
+      200: '{ id, clientId: null, name, timeZone, week, holidays, version }',
+    },
+  },
+  {
+    method: 'put',
+    path: '/api/calendars/default',
+    summary:
+      'Set the default calendar as a whole; running workflows that count in it are told (managers)',
+    auth: 'jwt',
+    body: calendarBody,
+    responses: {
+      ...common,
+      200: '{ calendar, changed, workflowsSignalled } (the same content again: changed false)',
+      403: 'Not a manager',
+      409: 'body.version is not the stored version',
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/clients/{clientId}/calendar',
+    summary:
+      "The calendar a client's SLA clocks count in: its own, or the default (inherited: true)",
+    auth: 'jwt',
+    params: clientCalendarParams,
+    responses: {
+      ...common,
+      200: '{ ...calendar, inherited }',
+      404: 'No such client (or not yours)',
+    },
+  },
+  {
+    method: 'put',
+    path: '/api/clients/{clientId}/calendar',
+    summary: "Set a client's own calendar as a whole; its running workflows are told (managers)",
+    auth: 'jwt',
+    params: clientCalendarParams,
+    body: calendarBody,
+    responses: {
+      ...common,
+      200: '{ calendar, changed, workflowsSignalled } (the same content again: changed false)',
+      403: 'Not a manager',
+      404: 'No such client',
+      409: 'body.version is not the stored version',
+    },
+  },
+  {
     method: 'get',
     path: '/api/task-outputs',
     summary:
@@ -289,9 +371,13 @@ export const ROUTES: RouteDoc[] = [
   {
     method: 'get',
     path: '/api/sla-board',
-    summary: 'Running tasks by SLA alert level',
+    summary:
+      'Running tasks by SLA alert level, each with its counted and remaining time, next threshold, and pause',
     auth: 'jwt',
-    responses: { ...common, 200: '{ BREACHED, RED, ORANGE, YELLOW, GREEN }' },
+    responses: {
+      ...common,
+      200: '{ BREACHED, RED, ORANGE, YELLOW, GREEN }: [{ taskType, counts, countedMs, remainingMs, next: { level, at }, paused: { reason, since, note } }]',
+    },
   },
 ];
 

@@ -17,6 +17,7 @@ import {
   cancelRequestedSignal,
   documentReceivedSignal,
   documentReceivedUpdate,
+  holdEscalationUpdate,
   resolveEscalationUpdate,
   taskOutcomeSignal,
   taskOutcomeUpdate,
@@ -24,7 +25,9 @@ import {
   type CancelRequest,
   type DocumentAnswer,
   type DocumentReceived,
+  type HoldAnswer,
   type EscalationAssignment,
+  type EscalationHold,
   type EscalationResolution,
   type ResolutionAnswer,
   type TaskOutcome,
@@ -97,7 +100,7 @@ async function workflowIdOf(
 export async function startBusinessWorkflow(
   deps: WorkflowServiceDeps,
   workflowRowId: string,
-  opts: { maxHistoryEvents?: number; timeScale?: number } = {},
+  opts: { maxHistoryEvents?: number; timeScale?: number; definitionVersion?: number } = {},
 ): Promise<{ workflowId: string; runId: string }> {
   const [found] = await deps.db
     .select({ row: workflows, clientName: clients.name })
@@ -107,7 +110,7 @@ export async function startBusinessWorkflow(
   if (!found) throw new Error(`No workflows row ${workflowRowId}`);
   const { row } = found;
   const clientName = found.clientName ?? undefined;
-  const version = latestVersion(row.workflowType);
+  const version = opts.definitionVersion ?? latestVersion(row.workflowType);
   const workflowId = await workflowIdOf(deps, row);
   const input: BusinessWorkflowInput = {
     workflowRowId: row.id,
@@ -291,6 +294,16 @@ export function assignEscalation(
   opts: { updateTimeoutMs?: number } = {},
 ): Promise<AssignmentAnswer | Closed> {
   return hilCommand(client, workflowId, assignEscalationUpdate, assignment, opts);
+}
+
+/** A manager puts an open escalation on hold for a third party, or lifts the hold. */
+export function holdEscalation(
+  client: Client,
+  workflowId: string,
+  hold: EscalationHold,
+  opts: { updateTimeoutMs?: number } = {},
+): Promise<HoldAnswer | Closed> {
+  return hilCommand(client, workflowId, holdEscalationUpdate, hold, opts);
 }
 
 /**

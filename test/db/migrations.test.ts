@@ -33,6 +33,8 @@ describe('migrations on an empty database', () => {
   it('create every table of the schema, with row-level security enabled', async () => {
     expect(tables.map((x) => getTableConfig(x).name).sort()).toEqual([
       'audit_events',
+      'business_calendar_holidays',
+      'business_calendars',
       'call_metadata',
       'clients',
       'communications',
@@ -43,6 +45,7 @@ describe('migrations on an empty database', () => {
       'escalations',
       'invoices',
       'message_metadata',
+      'sla_pauses',
       'sla_tracking',
       'task_executions',
       'user_profiles',

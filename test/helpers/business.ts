@@ -24,6 +24,8 @@ export interface Harness {
   env?: TestWorkflowEnvironment;
   standIn: Awaited<ReturnType<typeof startN8nStandIn>>;
   taskQueue: string;
+  /** The client every workflow of this harness belongs to. */
+  clientId: string;
   /** A fresh worker on the harness's task queue (stop it with worker.shutdown()). */
   newWorker(): Promise<Worker>;
   /** Starts the harness's own worker (startHarness does it once). */
@@ -36,7 +38,17 @@ export interface Harness {
    */
   start(
     type: WorkflowType,
-    opts?: { priority?: Priority; maxHistoryEvents?: number; timeScale?: number; script?: Script },
+    opts?: {
+      priority?: Priority;
+      maxHistoryEvents?: number;
+      timeScale?: number;
+      script?: Script;
+      /**
+       * The definition version (default 2: wall-clock SLAs, whose thresholds do not depend on
+       * the day the suite runs; version 3 counts working hours, test/workflows/calendars.test.ts).
+       */
+      version?: number;
+    },
   ): Promise<{ rowId: string; workflowId: string; handle: WorkflowHandle<BusinessWorkflow> }>;
   /** The script for one workflow's dispatches (a row the test created otherwise, by the API). */
   scriptFor(rowId: string, script: Script): void;
@@ -113,6 +125,7 @@ export async function createHarness(
     env,
     standIn,
     taskQueue,
+    clientId: client_!.id,
     newWorker,
     async startWorker() {
       const worker = await newWorker();
@@ -137,6 +150,7 @@ export async function createHarness(
       const { workflowId } = await startBusinessWorkflow({ db: t.db, client, taskQueue }, row!.id, {
         maxHistoryEvents: startOpts.maxHistoryEvents,
         timeScale: startOpts.timeScale,
+        definitionVersion: startOpts.version ?? 2,
       });
       return {
         rowId: row!.id,

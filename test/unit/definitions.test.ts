@@ -89,7 +89,7 @@ describe('workflow definitions', () => {
   it('give every agent step of the latest versions an outcome deadline well inside its SLA', () => {
     for (const type of WORKFLOW_TYPES) {
       const latest = getDefinition(type, latestVersion(type));
-      expect(latest.version, type).toBe(2);
+      expect(latest.version, type).toBe(3);
       for (const step of latest.steps.filter((s) => s.agent)) {
         expect(step.agent!.expectedDuration, `${type} ${step.taskType}`).toBeGreaterThan(0);
         expect(step.agent!.outcomeMargin, `${type} ${step.taskType}`).toBeGreaterThan(0);
@@ -106,6 +106,30 @@ describe('workflow definitions', () => {
     }
     const nina = getDefinition('PAYOFF', 2).steps[0]!;
     expect(outcomeDeadline(nina)).toBe(30 * 60_000);
+  });
+
+  it('count every step of the latest versions in working hours, and only those before in wall-clock time', () => {
+    for (const type of WORKFLOW_TYPES) {
+      for (const step of getDefinition(type, 3).steps) {
+        expect(step.clock?.counts, `${type} ${step.taskType}`).toBe('BUSINESS');
+        // A manager's third-party hold stops every clock; a wait stops only the clocks of
+        // steps that do more than wait (the wait itself must still be able to go RED).
+        expect(step.clock!.pausesWhile).toContain('THIRD_PARTY_HOLD');
+        const waitPauses = step.clock!.pausesWhile.includes('INBOUND_WAIT');
+        expect(waitPauses, step.taskType).toBe(
+          step.awaits !== undefined && step.agent !== undefined,
+        );
+      }
+      for (const version of [1, 2]) {
+        for (const step of getDefinition(type, version).steps) expect(step.clock).toBeUndefined();
+      }
+    }
+    // The payoff statement's wait no longer counts: one working day to read it once it is here.
+    const extract = getDefinition('PAYOFF', 3).steps.find(
+      (s) => s.taskType === 'extract_payoff_data',
+    )!;
+    expect(extract.sla).toBe(8 * 3_600_000);
+    expect(extract.clock!.pausesWhile).toEqual(['INBOUND_WAIT', 'THIRD_PARTY_HOLD']);
   });
 
   it('shrink every duration by the time scale, and nothing else', () => {
@@ -180,6 +204,9 @@ const RELEASED = {
   HOA_ACQUISITION_2: '29157b44e6fff2bf',
   MUNICIPAL_LIEN_SEARCH_1: '455f71f0a3e5f826',
   MUNICIPAL_LIEN_SEARCH_2: '6f008c238415f12e',
+  PAYOFF_3: 'd37256834daf6c06',
+  HOA_ACQUISITION_3: '8d8155052cd7ce20',
+  MUNICIPAL_LIEN_SEARCH_3: 'e238da74ee850f5f',
 };
 
 describe('example outputs', () => {

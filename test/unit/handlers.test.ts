@@ -2,25 +2,26 @@ import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/workflow';
 import { describe, expect, it } from 'vitest';
 import type { Run } from '../../workflows/business/context.js';
+import { classifyOutcome } from '../../workflows/business/handlers.js';
 import {
-  classifyOutcome,
   validateAssignment,
   validateDocument,
+  validateHold,
   validateOutcome,
   validateResolution,
-} from '../../workflows/business/handlers.js';
+} from '../../workflows/business/validators.js';
 import { newState, type BusinessWorkflowInput } from '../../workflows/business/state.js';
 import { getDefinition, type WorkflowType } from '../../workflows/definitions/index.js';
 
 // The message handlers' checks and records on a hand-built run, without a worker: what the
 // Updates answer, and which refusal the API maps to which HTTP status.
 
-function runOf(type: WorkflowType): Run {
-  const definition = getDefinition(type, 2);
+function runOf(type: WorkflowType, version = 2): Run {
+  const definition = getDefinition(type, version);
   const input: BusinessWorkflowInput = {
     workflowRowId: randomUUID(),
     workflowType: type,
-    definitionVersion: 2,
+    definitionVersion: version,
     priority: 'NORMAL',
     clientId: randomUUID(),
     metadata: {},
@@ -31,6 +32,8 @@ function runOf(type: WorkflowType): Run {
     rowId: input.workflowRowId,
     state: newState(input, definition),
     ladderBusy: 0,
+    clockEpoch: 0,
+    calendarStale: false,
     finished: false,
     published: {},
     dispatching: new Map(),
@@ -113,8 +116,8 @@ describe('task outcomes', () => {
 });
 
 describe('escalation decisions and assignments', () => {
-  function escalated() {
-    const run = runOf('MUNICIPAL_LIEN_SEARCH');
+  function escalated(version = 2) {
+    const run = runOf('MUNICIPAL_LIEN_SEARCH', version);
     const attempt = dispatched(run);
     run.state.escalation = {
       id: randomUUID(),
@@ -128,6 +131,26 @@ describe('escalation decisions and assignments', () => {
     };
     return { run, esc: run.state.escalation };
   }
+
+  it("takes a manager's third-party hold only where the step's clock stops for one", () => {
+    const hold = (esc: { id: string }) => ({
+      escalationId: esc.id,
+      userId: randomUUID(),
+      onHold: true,
+      note: 'Waiting on the county',
+    });
+    const v3 = escalated(3);
+    expect(validateHold(v3.run, hold(v3.esc))).toMatchObject({ onHold: true });
+    expect(refusal(() => validateHold(v3.run, hold({ id: randomUUID() })))).toBe(
+      'EscalationNotOpen',
+    );
+    expect(refusal(() => validateHold(v3.run, { ...hold(v3.esc), onHold: 'yes' }))).toBe(
+      'MalformedMessage',
+    );
+    // Version 2 clocks count wall-clock time and never stop: the hold is refused, not ignored.
+    const v2 = escalated(2);
+    expect(refusal(() => validateHold(v2.run, hold(v2.esc)))).toBe('HoldNotSupported');
+  });
 
   it('accepts a decision on the open escalation and refuses one on another', () => {
     const { run, esc } = escalated();

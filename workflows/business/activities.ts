@@ -45,6 +45,19 @@ const local = proxyLocalActivities<Activities>({
   },
 });
 
+/**
+ * Reads (the client's calendar): local activities, never queued, also in an Update's task
+ * (a read has no effect to lose). Retried until the database answers.
+ */
+export const reads = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: {
+    initialInterval: '200 milliseconds',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+  },
+});
+
 /** Histories from before local writes replay their normal activities. */
 const LOCAL_WRITES = 'local-database-writes';
 

@@ -1,4 +1,5 @@
 import { uuid4, type CancellationScope } from '@temporalio/workflow';
+import { ALWAYS_OPEN, type BusinessCalendar } from '../calendar/index.js';
 import type { StepDefinition, WorkflowDefinition } from '../definitions/index.js';
 import type { SlaLevel } from '../vocabulary.js';
 import type { TaskOutcome } from './messages.js';
@@ -7,6 +8,7 @@ import type {
   BusinessState,
   BusinessWorkflowInput,
   OpenEscalation,
+  SlaClock,
   StepState,
 } from './state.js';
 
@@ -30,6 +32,13 @@ export interface Run {
    * answer to its dispatch, and the dispatch may still be retrying then.
    */
   dispatching: Map<string, CancellationScope>;
+  /**
+   * Bumped whenever the current clock's thresholds move (a pause, a resume, a new calendar):
+   * the ladder waits on it as well as on its timer.
+   */
+  clockEpoch: number;
+  /** A calendarChanged signal came: the ladder reads the calendar again. */
+  calendarStale: boolean;
 }
 
 /** One step of one run, as every phase sees it. Built once per step (stepOf). */
@@ -54,6 +63,13 @@ export function stepOf(run: Run, index: number): Step {
 
 /** The step's latest attempt (every step has one from the start). */
 export const current = (s: StepState): Attempt => s.attempts[s.attempts.length - 1]!;
+
+/** The calendar a clock counts in: the run's for a BUSINESS clock, else every hour. */
+export function calendarOf(run: Run, clock: SlaClock): BusinessCalendar {
+  return clock.counting?.counts === 'BUSINESS' && run.state.calendar
+    ? run.state.calendar
+    : ALWAYS_OPEN;
+}
 
 export function slaLevelOf(s: StepState): SlaLevel {
   return s.sla?.reached.at(-1) ?? 'GREEN';

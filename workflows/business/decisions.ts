@@ -67,6 +67,8 @@ export type EscalationEvent =
   | { kind: 'done-anyway'; outcome?: Extract<TaskOutcome, { status: 'COMPLETED' }> }
   /** The agent failed (again) while the escalation is open: recorded, the wait goes on. */
   | { kind: 'failed-again'; outcome: Exclude<TaskOutcome, { status: 'COMPLETED' }> }
+  /** A hold was put or lifted: the step's SLA clock stops or runs again. */
+  | { kind: 'clock-changed' }
   /** The reminder interval passed with nothing else. */
   | { kind: 'reminder-due' };
 
@@ -80,6 +82,8 @@ export interface EscalationWake {
   outcome?: TaskOutcome;
   /** The step waits for documents and they arrived. */
   documentsArrived: boolean;
+  /** The step's SLA clock should stop or run again (a hold put or lifted). */
+  clockChanged?: boolean;
 }
 
 /** The one event a wake means; undefined when nothing holds (wait again). */
@@ -90,6 +94,7 @@ export function escalationEvent(wake: EscalationWake): EscalationEvent | undefin
   // A waiting attempt has no outcome: handlers only accept outcomes of dispatched attempts.
   if (wake.documentsArrived) return { kind: 'done-anyway' };
   if (wake.outcome) return { kind: 'failed-again', outcome: wake.outcome };
+  if (wake.clockChanged) return { kind: 'clock-changed' };
   if (wake.timedOut) return { kind: 'reminder-due' };
   return undefined;
 }

@@ -16,6 +16,7 @@ import { attemptResultOf, escalationEvent, type EscalationEvent } from './decisi
 import type { EscalationAssignment, EscalationResolution } from './messages.js';
 import { agentActor, audit, notification, SYSTEM, type Actor } from './records.js';
 import type { OpenEscalation } from './state.js';
+import { clockOutOfStep } from './sla-clock.js';
 import { publish } from './status.js';
 
 // An open HIL escalation: write it, then one wait and one switch on what woke it (an
@@ -42,6 +43,9 @@ export async function escalated(step: Step): Promise<StepResult> {
         await finish(step, attempt, attemptResultOf(event.outcome), agentActor(attempt));
         continue;
       }
+      case 'clock-changed':
+        // The step loop stops or restarts the clock (syncPause), then comes back here.
+        return 'continue';
       case 'reminder-due':
         await remind(step, esc);
         await maybeContinueAsNew(step.run);
@@ -100,7 +104,8 @@ async function nextEvent(step: Step, esc: OpenEscalation): Promise<EscalationEve
         esc.resolution !== undefined ||
         (esc.pendingAssignments?.length ?? 0) > 0 ||
         outcomeFor(run, attempt) !== undefined ||
-        documentsArrived(),
+        documentsArrived() ||
+        clockOutOfStep(step),
       Math.max(0, nextReminder - Date.now()),
     );
     const event = escalationEvent({
@@ -109,6 +114,7 @@ async function nextEvent(step: Step, esc: OpenEscalation): Promise<EscalationEve
       resolution: esc.resolution,
       outcome: outcomeFor(run, attempt),
       documentsArrived: documentsArrived(),
+      clockChanged: clockOutOfStep(step),
     });
     if (event) return event;
   }

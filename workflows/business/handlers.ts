@@ -1,39 +1,38 @@
-import { ApplicationFailure, log, setHandler, uuid4 } from '@temporalio/workflow';
-import { describeIssues, invoiceOutputSchema } from './invoice.js';
+import { log, setHandler, uuid4 } from '@temporalio/workflow';
 import {
   assignEscalationUpdate,
+  calendarChangedSchema,
+  calendarChangedSignal,
   cancelRequestedSignal,
   cancelRequestSchema,
-  documentReceivedSchema,
   documentReceivedSignal,
   documentReceivedUpdate,
-  escalationAssignmentSchema,
-  escalationResolutionSchema,
+  holdEscalationUpdate,
   resolveEscalationUpdate,
   statusQuery,
-  taskOutcomeSchema,
   taskOutcomeSignal,
   taskOutcomeUpdate,
   type AssignmentAnswer,
   type DocumentAnswer,
   type DocumentReceived,
-  type EscalationAssignment,
-  type EscalationResolution,
-  type RejectionType,
+  type HoldAnswer,
   type ResolutionAnswer,
   type TaskOutcome,
   type TaskOutcomeAnswer,
 } from './messages.js';
 import { updateInThisTask } from './activities.js';
 import { current, findAttempt, type Run } from './context.js';
-import type { OpenEscalation } from './state.js';
 import { status } from './status.js';
+import {
+  holderOf,
+  validateAssignment,
+  validateDocument,
+  validateHold,
+  validateOutcome,
+  validateResolution,
+} from './validators.js';
 
 // Message handlers only check and record; the main flow acts on what they recorded.
-
-function rejection(type: RejectionType, message: string): ApplicationFailure {
-  return ApplicationFailure.create({ type, message, nonRetryable: true });
-}
 
 /** Installs every handler of the business workflow. */
 export function installHandlers(run: Run): void {
@@ -122,6 +121,39 @@ export function installHandlers(run: Run): void {
       log.warn('document signal dropped', { error: String(err) });
     }
   });
+  setHandler(
+    holdEscalationUpdate,
+    (hold): HoldAnswer => {
+      updateInThisTask();
+      const esc = run.state.escalation!;
+      const answer = { escalationId: hold.escalationId, onHold: hold.onHold };
+      if ((esc.hold !== undefined) === hold.onHold) {
+        return {
+          ...answer,
+          result: 'duplicate',
+          message: hold.onHold ? 'Already on hold.' : 'Not on hold.',
+        };
+      }
+      esc.hold = hold.onHold ? { userId: hold.userId, note: hold.note, at: Date.now() } : undefined;
+      return {
+        ...answer,
+        result: 'applied',
+        message: hold.onHold
+          ? 'On hold for a third party: the SLA clock stops.'
+          : 'Hold lifted: the SLA clock runs again.',
+      };
+    },
+    { validator: (raw) => void validateHold(run, raw) },
+  );
+  setHandler(calendarChangedSignal, (raw) => {
+    const parsed = calendarChangedSchema.safeParse(raw);
+    if (!parsed.success) {
+      log.warn('calendar change signal dropped', { error: parsed.error.message });
+      return;
+    }
+    // Only a run that counts in a calendar reads it again (its ladder does).
+    if (run.state.calendar) run.calendarStale = true;
+  });
   setHandler(statusQuery, () => status(run));
 }
 
@@ -160,101 +192,6 @@ export function classifyOutcome(run: Run, outcome: TaskOutcome): TaskOutcomeAnsw
   };
 }
 
-export function validateOutcome(run: Run, raw: unknown): TaskOutcome {
-  const parsed = taskOutcomeSchema.safeParse(raw);
-  if (!parsed.success)
-    throw rejection('MalformedMessage', `Malformed task outcome: ${describeIssues(parsed.error)}`);
-  const outcome = parsed.data;
-  const found = findAttempt(run, outcome.taskExecutionId);
-  if (!found)
-    throw rejection(
-      'UnknownTaskExecution',
-      `Unknown task execution ${outcome.taskExecutionId} in this workflow.`,
-    );
-  if (found.attempt.attempt !== outcome.attempt) {
-    throw rejection(
-      'WrongAttempt',
-      `Task execution ${outcome.taskExecutionId} is attempt ${found.attempt.attempt}, not ${outcome.attempt}.`,
-    );
-  }
-  if (outcome.status === 'COMPLETED' && found.step.def.taskType === 'generate_invoice') {
-    const invoice = invoiceOutputSchema.safeParse(outcome.output);
-    if (!invoice.success)
-      throw rejection('InvalidOutput', `Invalid invoice output: ${describeIssues(invoice.error)}`);
-  }
-  return outcome;
-}
-
-/** Who holds an escalation once the accepted assignments are written. */
-function holderOf(esc: OpenEscalation): string | undefined {
-  return esc.pendingAssignments?.at(-1)?.assigneeId ?? esc.assignedTo;
-}
-
-export function validateAssignment(run: Run, raw: unknown): EscalationAssignment {
-  const parsed = escalationAssignmentSchema.safeParse(raw);
-  if (!parsed.success)
-    throw rejection('MalformedMessage', `Malformed assignment: ${describeIssues(parsed.error)}`);
-  const a = parsed.data;
-  const open = run.state.escalation;
-  if (!open || open.id !== a.escalationId || open.resolution || open.closing) {
-    throw rejection(
-      'EscalationNotOpen',
-      `Escalation ${a.escalationId} is not open in this workflow (resolved, or not this one's).`,
-    );
-  }
-  // Whoever holds it hands it on; nobody else takes it from them, but a manager.
-  const holder = holderOf(open);
-  if (holder && holder !== a.assigneeId && holder !== a.assignedBy && !a.override) {
-    throw rejection(
-      'AlreadyAssigned',
-      `Escalation ${a.escalationId} is held by ${holder}: only they or a manager can hand it on.`,
-    );
-  }
-  return a;
-}
-
-export function validateResolution(run: Run, raw: unknown): EscalationResolution {
-  const parsed = escalationResolutionSchema.safeParse(raw);
-  if (!parsed.success)
-    throw rejection('MalformedMessage', `Malformed resolution: ${describeIssues(parsed.error)}`);
-  const r = parsed.data;
-  const done = run.state.resolvedEscalations[r.escalationId];
-  if (done) {
-    if (done.action === r.action && done.userId === r.userId) return r;
-    throw rejection(
-      'AlreadyResolved',
-      `Escalation ${r.escalationId} was already resolved with ${done.action}.`,
-    );
-  }
-  const open = run.state.escalation;
-  if (open?.id === r.escalationId && open.resolution) {
-    if (open.resolution.action === r.action && open.resolution.userId === r.userId) return r;
-    throw rejection(
-      'AlreadyResolved',
-      `Escalation ${r.escalationId} is already being resolved with ${open.resolution.action}.`,
-    );
-  }
-  if (!open || open.id !== r.escalationId || open.closing) {
-    throw rejection(
-      'EscalationNotOpen',
-      `Escalation ${r.escalationId} is not open in this workflow.`,
-    );
-  }
-  const step = run.definition.steps[open.stepIndex]!;
-  if (r.action === 'RETRY' && (r.agent || r.channel) && !step.agent) {
-    throw rejection(
-      'ActionNotAllowed',
-      `${step.taskType} calls no agent: RETRY cannot choose an agent or channel.`,
-    );
-  }
-  if (r.action === 'COMPLETE' && step.taskType === 'generate_invoice') {
-    const invoice = invoiceOutputSchema.safeParse(r.output);
-    if (!invoice.success)
-      throw rejection('InvalidOutput', `Invalid invoice output: ${describeIssues(invoice.error)}`);
-  }
-  return r;
-}
-
 function receiveDocument(run: Run, doc: DocumentReceived): DocumentAnswer {
   if (run.state.documents[doc.documentId]) {
     return {
@@ -270,17 +207,4 @@ function receiveDocument(run: Run, doc: DocumentReceived): DocumentAnswer {
     auditId: uuid4(),
   };
   return { result: 'applied', documentId: doc.documentId, message: 'Document received.' };
-}
-
-export function validateDocument(run: Run, raw: unknown): DocumentReceived {
-  const parsed = documentReceivedSchema.safeParse(raw);
-  if (!parsed.success)
-    throw rejection('MalformedMessage', `Malformed document: ${describeIssues(parsed.error)}`);
-  if (!run.definition.steps.some((s) => s.awaits?.kind === parsed.data.kind)) {
-    throw rejection(
-      'UnexpectedDocument',
-      `A ${run.input.workflowType} workflow does not wait for ${parsed.data.kind}.`,
-    );
-  }
-  return parsed.data;
 }

@@ -36,11 +36,21 @@ export async function waiting(step: Step, attempt: Attempt): Promise<StepResult>
       return raiseEscalation(step, 'SLA_RED', `${def.title}: no ${kind} after 95% of the SLA.`);
     }
     const followUpsLeft = s.followUpsSent < awaits.maxFollowUps;
-    const wait = followUpsLeft ? Math.max(0, s.nextFollowUpAt! - Date.now()) : undefined;
+    // A wait whose SLA clock is paused never goes RED: one interval after its last follow-up,
+    // a still-silent counterparty is escalated instead.
+    const paused = s.sla?.counting?.pause?.reason === 'INBOUND_WAIT';
+    const wait = followUpsLeft || paused ? Math.max(0, s.nextFollowUpAt! - Date.now()) : undefined;
     const woke = await condition(
       () => documentsOf(run, kind).length > 0 || s.slaRedPending,
       wait as number,
     );
+    if (!woke && !followUpsLeft && paused) {
+      return raiseEscalation(
+        step,
+        'INBOUND_TIMEOUT',
+        `${def.title}: no ${kind} after ${s.followUpsSent} follow-ups (its SLA clock is paused while it waits).`,
+      );
+    }
     if (!woke && followUpsLeft) {
       s.followUpsSent++;
       const followUp: FollowUp = {

@@ -33,6 +33,10 @@ export async function initialize(run: Run): Promise<void> {
     { key: RexeraClientId, value: input.clientId },
     { key: RexeraDueAt, value: new Date(state.dueAt) },
   ]);
+  // Counting clocks move it (publish); other runs never do.
+  if (run.definition.steps.some((def) => def.clock)) {
+    run.published[RexeraDueAt.name] = new Date(state.dueAt).toISOString();
+  }
 }
 
 /**

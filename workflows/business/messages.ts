@@ -66,7 +66,8 @@ export type RejectionType =
   | 'AlreadyResolved'
   | 'ActionNotAllowed'
   | 'AlreadyAssigned'
-  | 'UnexpectedDocument';
+  | 'UnexpectedDocument'
+  | 'HoldNotSupported';
 
 /** An HIL decision on an open escalation. */
 export const escalationResolutionSchema = z.discriminatedUnion('action', [
@@ -155,6 +156,32 @@ export const cancelRequestSchema = z.strictObject({
 });
 export type CancelRequest = z.infer<typeof cancelRequestSchema>;
 
+/**
+ * A manager puts an open escalation on hold for a third party (onHold true) or lifts the
+ * hold: while it holds, the step's SLA clock stops (if its definition says so).
+ */
+export const escalationHoldSchema = z.strictObject({
+  escalationId: z.uuid(),
+  userId: z.uuid(),
+  onHold: z.boolean(),
+  note: text().max(2000).optional(),
+});
+export type EscalationHold = z.infer<typeof escalationHoldSchema>;
+
+export interface HoldAnswer {
+  result: 'applied' | 'duplicate';
+  escalationId: string;
+  onHold: boolean;
+  message: string;
+}
+
+/** A business calendar changed (the API signals the running workflows it applies to). */
+export const calendarChangedSchema = z.strictObject({
+  calendarId: z.uuid(),
+  version: z.number().int().min(1),
+});
+export type CalendarChanged = z.infer<typeof calendarChangedSchema>;
+
 export const taskOutcomeUpdate = defineUpdate<TaskOutcomeAnswer, [TaskOutcome]>('taskOutcome');
 /** The durable fallback when no worker is up to complete the Update: same payload, same dedupe. */
 export const taskOutcomeSignal = defineSignal<[TaskOutcome]>('taskOutcomeSignal');
@@ -169,6 +196,9 @@ export const documentReceivedUpdate = defineUpdate<DocumentAnswer, [DocumentRece
   'documentReceived',
 );
 export const documentReceivedSignal = defineSignal<[DocumentReceived]>('documentReceivedSignal');
+export const holdEscalationUpdate = defineUpdate<HoldAnswer, [EscalationHold]>('holdEscalation');
+/** Read the calendar again: the thresholds of a BUSINESS clock may move. */
+export const calendarChangedSignal = defineSignal<[CalendarChanged]>('calendarChanged');
 
 export interface StepStatus {
   stepIndex: number;

@@ -2,7 +2,7 @@ import { uuid4 } from '@temporalio/workflow';
 import type { AuditInput, NotificationInput } from '../../activities/database.js';
 import { slaFor } from '../definitions/index.js';
 import type { Run, Step } from './context.js';
-import type { Attempt } from './state.js';
+import type { Attempt, SlaClock } from './state.js';
 
 // Builders of what the database activities take: audit events, notifications, task and SLA
 // rows. No activity runs here; IDs and times are chosen by the workflow (deterministic).
@@ -72,13 +72,26 @@ export function taskRow(step: Step, attempt: Attempt) {
 
 /** The step's sla_tracking row, written with its first attempt's start (later ones: none). */
 export function slaRow(step: Step, attempt: Attempt) {
-  const clock = step.state.sla!;
   return attempt === step.state.attempts[0]
-    ? {
-        id: clock.slaId,
-        slaSeconds: Math.round((clock.dueAt - clock.startedAt) / 1000),
-        startedAt: clock.startedAt,
-        dueAt: clock.dueAt,
-      }
+    ? { id: step.state.sla!.slaId, ...slaClockRow(step.run, step.state.sla!) }
     : undefined;
+}
+
+/** The sla_tracking columns of a clock (a counting clock's with how it counts). */
+export function slaClockRow(run: Run, clock: SlaClock) {
+  const c = clock.counting;
+  if (!c) {
+    return {
+      slaSeconds: Math.round((clock.dueAt - clock.startedAt) / 1000),
+      startedAt: clock.startedAt,
+      dueAt: clock.dueAt,
+    };
+  }
+  return {
+    slaSeconds: Math.max(1, Math.round(c.clock.slaMs / 1000)),
+    startedAt: clock.startedAt,
+    dueAt: clock.dueAt,
+    counts: c.counts,
+    calendarId: c.counts === 'BUSINESS' ? run.state.calendar?.id : undefined,
+  };
 }

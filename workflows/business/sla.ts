@@ -1,9 +1,17 @@
-import { CancellationScope, isCancellation, patched, sleep, uuid4 } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  condition,
+  isCancellation,
+  patched,
+  sleep,
+  uuid4,
+} from '@temporalio/workflow';
 import { slaFor } from '../definitions/index.js';
 import { db } from './activities.js';
 import { REACHED_SLA_LEVELS, SLA_THRESHOLDS } from '../vocabulary.js';
 import type { Step } from './context.js';
-import { audit, notification } from './records.js';
+import { audit, notification, slaClockRow } from './records.js';
+import { countingFor, waitForThreshold } from './sla-clock.js';
 import { thresholdAt, type StepState } from './state.js';
 import { publish } from './status.js';
 
@@ -27,6 +35,23 @@ async function sleepUntil(at: number, twoPart: boolean): Promise<void> {
   if (at > Date.now()) await sleep(at - Date.now());
 }
 
+/**
+ * sleepUntil for a counting clock, which also ends when `changed` turns true (a pause, a
+ * resume, a new calendar): false then, true when `at` came.
+ */
+async function sleepUntilUnless(
+  at: number,
+  twoPart: boolean,
+  changed: () => boolean,
+): Promise<boolean> {
+  const remaining = at - Date.now();
+  if (twoPart && remaining > 4_000) {
+    if (await condition(changed, remaining - Math.min(LEAD_MS, remaining / 2))) return false;
+  }
+  if (at > Date.now() && (await condition(changed, at - Date.now()))) return false;
+  return !changed();
+}
+
 /** Starts the step's SLA clock (once: its first attempt starts it), with every ID it will write. */
 export function openSlaClock(step: Step): void {
   const s = step.state;
@@ -35,12 +60,14 @@ export function openSlaClock(step: Step): void {
   const ids = Object.fromEntries(
     REACHED_SLA_LEVELS.map((l) => [l, { audit: uuid4(), notification: uuid4() }]),
   ) as NonNullable<StepState['sla']>['ids'];
+  const counted = countingFor(step, startedAt);
   s.sla = {
     slaId: uuid4(),
     startedAt,
-    dueAt: startedAt + slaFor(step.def, step.run.input.priority),
+    dueAt: counted?.dueAt ?? startedAt + slaFor(step.def, step.run.input.priority),
     reached: [],
     ids,
+    ...(counted ? { counting: counted.counting } : {}),
   };
 }
 
@@ -54,8 +81,15 @@ export function runLadder(step: Step): { stop: () => Promise<void> } {
     const twoPart = patched('sla-timers-in-two-parts');
     for (const level of REACHED_SLA_LEVELS) {
       if (clock.reached.includes(level)) continue;
-      const at = thresholdAt(clock, level);
-      await sleepUntil(at, twoPart);
+      let at: number;
+      if (clock.counting) {
+        at = await waitForThreshold(step, level, (t, changed) =>
+          sleepUntilUnless(t, twoPart, changed),
+        );
+      } else {
+        at = thresholdAt(clock, level)!;
+        await sleepUntil(at, twoPart);
+      }
       run.ladderBusy++;
       try {
         const taskExecutionId = s.attempts[0]!.taskExecutionId;
@@ -86,12 +120,7 @@ export function runLadder(step: Step): { stop: () => Promise<void> } {
             workflowRowId: run.rowId,
             level,
             reachedAt: at,
-            clock: {
-              taskExecutionId,
-              slaSeconds: Math.round((clock.dueAt - clock.startedAt) / 1000),
-              startedAt: clock.startedAt,
-              dueAt: clock.dueAt,
-            },
+            clock: { taskExecutionId, ...slaClockRow(run, clock) },
             notification: notify && { ...notify, id: clock.ids[level].notification, at },
             audit: {
               ...audit('sla.level_reached', 'sla_tracking', clock.slaId, {

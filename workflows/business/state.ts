@@ -8,10 +8,18 @@ import {
   type WorkflowType,
 } from '../definitions/index.js';
 import {
+  ALWAYS_OPEN,
+  thresholdInstant,
+  type BusinessCalendar,
+  type CountedClock,
+} from '../calendar/index.js';
+import {
   SLA_THRESHOLDS,
   type EscalationTrigger,
   type ExecutorType,
   type ReachedSlaLevel,
+  type SlaCounts,
+  type SlaPauseReason,
 } from '../vocabulary.js';
 import type {
   CancelRequest,
@@ -87,13 +95,43 @@ export interface SlaClock {
    * after it with the same IDs (no second row).
    */
   ids: Record<ReachedSlaLevel, { audit: string; notification: string }>;
+  /**
+   * How the clock counts, for clocks of steps whose definition has an SLA clock rule (version
+   * 3 on). Absent: wall-clock time from startedAt to dueAt, never paused (the code before).
+   * dueAt is then the due instant as last computed (it moves on a resume or a calendar change).
+   */
+  counting?: SlaCounting;
 }
 
-/** The workflow time at which a clock reaches `level` (its share of the clock's span). */
+/** A clock that counts working (or all) time and can stop. */
+export interface SlaCounting {
+  /** BUSINESS counts in the run's calendar (BusinessState.calendar); CALENDAR counts 24/7. */
+  counts: SlaCounts;
+  clock: CountedClock;
+  /** The open pause, while the clock is stopped. */
+  pause?: { id: string; reason: SlaPauseReason; at: number };
+}
+
+/** The business calendar a run counts its BUSINESS clocks in, as last read. */
+export interface RunCalendar extends BusinessCalendar {
+  id: string;
+  version: number;
+  name: string;
+}
+
+/**
+ * The workflow time at which a clock reaches `level`: its share of the clock's span, or, for
+ * a counting clock, of its counted time in `calendar` (undefined while it is paused).
+ */
 export function thresholdAt(
-  clock: Pick<SlaClock, 'startedAt' | 'dueAt'>,
+  clock: Pick<SlaClock, 'startedAt' | 'dueAt' | 'counting'>,
   level: ReachedSlaLevel,
-): number {
+  calendar: BusinessCalendar = ALWAYS_OPEN,
+): number | undefined {
+  if (clock.counting) {
+    const cal = clock.counting.counts === 'BUSINESS' ? calendar : ALWAYS_OPEN;
+    return thresholdInstant(cal, clock.counting.clock, SLA_THRESHOLDS[level]);
+  }
   return clock.startedAt + Math.round((clock.dueAt - clock.startedAt) * SLA_THRESHOLDS[level]);
 }
 
@@ -111,8 +149,11 @@ export interface OpenEscalation {
   id: string;
   stepIndex: number;
   taskExecutionId: string;
-  /** The workflow opens every kind but INBOUND_TIMEOUT (a wait's follow-ups go on instead). */
-  trigger: Exclude<EscalationTrigger, 'INBOUND_TIMEOUT'>;
+  /**
+   * INBOUND_TIMEOUT only for a wait whose SLA clock is paused (its ladder cannot go RED):
+   * opened when its follow-ups are spent and the counterparty is still silent.
+   */
+  trigger: EscalationTrigger;
   reason: string;
   openedAt: number;
   remindersSent: number;
@@ -122,6 +163,11 @@ export interface OpenEscalation {
   assignedTo?: string;
   /** Being closed as superseded: no decision or assignment is taken any more. */
   closing?: boolean;
+  /**
+   * A manager marked it as waiting on a third party: the step's clock stops (if its
+   * definition says so) until the hold is lifted or the escalation closes.
+   */
+  hold?: { userId: string; note?: string; at: number };
   /** Assignments accepted by the Update and not yet written, in the order they came. */
   pendingAssignments?: EscalationAssignment[];
 }
@@ -153,6 +199,11 @@ export interface BusinessState {
   cancelRequest?: CancelRequest;
   /** Since when the current step has been current (RexeraStepSince; absent before it existed). */
   currentSince?: { stepIndex: number; at: number };
+  /**
+   * The client's business calendar, read when the run starts (only by definitions with
+   * BUSINESS clocks, at real time) and again when it changes.
+   */
+  calendar?: RunCalendar;
 }
 
 /** The state of a first run: every step PENDING with its first attempt's ID chosen. */

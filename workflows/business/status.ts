@@ -1,13 +1,14 @@
 import { setCurrentDetails } from '@temporalio/workflow';
 import {
   RexeraCurrentTask,
+  RexeraDueAt,
   RexeraSlaLevel,
   RexeraStatus,
   RexeraStepSince,
 } from '../search-attributes.js';
 import { updateVisibility } from '../visibility.js';
 import { REACHED_SLA_LEVELS } from '../vocabulary.js';
-import { current, slaLevelOf, type Run } from './context.js';
+import { calendarOf, current, slaLevelOf, type Run } from './context.js';
 import type { WorkflowStatus } from './messages.js';
 import { thresholdAt, type Attempt, type StepState } from './state.js';
 import { currentDetails, propertyOf, utc, type CurrentView } from './summary.js';
@@ -31,6 +32,13 @@ export function publish(run: Run, status?: 'COMPLETED' | 'CANCELLED' | 'FAILED')
     { key: RexeraCurrentTask, value: task },
     { key: RexeraSlaLevel, value: status || !s ? null : slaLevelOf(s) },
   ].filter(({ key, value }) => run.published[key.name] !== value);
+  // RexeraDueAt moves only in runs with counting clocks (a pause ended, a calendar changed).
+  const due = new Date(run.state.dueAt).toISOString();
+  const published = run.published[RexeraDueAt.name];
+  if (published !== undefined && published !== due) {
+    updateVisibility([{ key: RexeraDueAt, value: new Date(run.state.dueAt) }]);
+    run.published[RexeraDueAt.name] = due;
+  }
   if (changed.length > 0) {
     // Since when the step is current goes with the step's name, in the same upsert (never
     // an upsert of its own: histories from before it have none there).
@@ -68,6 +76,8 @@ function viewOf(run: Run, businessStatus: CurrentView['status'], ended: boolean)
     const a = current(s);
     const clock = s.sla;
     const nextLevel = clock && REACHED_SLA_LEVELS.find((l) => !clock.reached.includes(l));
+    const nextAt = clock && nextLevel && thresholdAt(clock, nextLevel, calendarOf(run, clock));
+    const pause = clock?.counting?.pause;
     stepView = {
       number: i + 1,
       of: run.definition.steps.length,
@@ -77,9 +87,10 @@ function viewOf(run: Run, businessStatus: CurrentView['status'], ended: boolean)
       attempt: a.attempt,
       doing: doing(s, a),
       slaLevel: slaLevelOf(s),
-      next:
-        clock && nextLevel ? { level: nextLevel, at: thresholdAt(clock, nextLevel) } : undefined,
-      slaDueAt: clock?.dueAt,
+      next: nextLevel && nextAt !== undefined ? { level: nextLevel, at: nextAt } : undefined,
+      slaDueAt: pause ? undefined : clock?.dueAt,
+      counts: clock?.counting?.counts,
+      paused: pause && { reason: pause.reason, since: pause.at },
     };
   }
   const e = run.state.escalation;

@@ -5,6 +5,7 @@ import { escalated } from './escalation.js';
 import { waiting } from './inbound-wait.js';
 import { running } from './outcome.js';
 import { openSlaClock, runLadder } from './sla.js';
+import { syncPause } from './sla-clock.js';
 import { publish } from './status.js';
 
 // One step: start the attempt (a wait or the agent call), wait for its end, retry or
@@ -34,6 +35,8 @@ export async function runStep(run: Run, index: number): Promise<'done' | 'skippe
           'The last attempt ended without a result.',
         );
       }
+      // A counting clock stops while the third party holds the ball, and starts again after.
+      if (result === 'continue') await syncPause(step);
       publish(run);
       if (result === 'continue') continue;
       // The write that ended the step (finishAttempt or createAttempt) stopped its SLA clock.

@@ -1,5 +1,5 @@
 import type { Priority, WorkflowType } from '../definitions/types.js';
-import type { ExecutorType, SlaLevel } from '../vocabulary.js';
+import type { ExecutorType, SlaCounts, SlaLevel, SlaPauseReason } from '../vocabulary.js';
 import type { OpenEscalation } from './state.js';
 
 // What an operator reads in the Temporal UI (user metadata): the static summary and details
@@ -19,6 +19,12 @@ const TRIGGERS: Record<OpenEscalation['trigger'], string> = {
   NON_RETRYABLE_FAILURE: 'a failure no retry fixes',
   AGENT_NEEDS_HUMAN: 'the agent asked for a person',
   SLA_RED: 'SLA RED',
+  INBOUND_TIMEOUT: 'the counterparty never answered',
+};
+
+const PAUSES: Record<SlaPauseReason, string> = {
+  INBOUND_WAIT: 'waiting on the counterparty',
+  THIRD_PARTY_HOLD: 'a manager put it on hold for a third party',
 };
 
 /** The property the workflow is about: metadata.propertyAddress, else the row's title. */
@@ -83,6 +89,10 @@ export interface CurrentView {
     next?: { level: SlaLevel; at: number };
     /** When the step's SLA ends (absent: no clock yet). */
     slaDueAt?: number;
+    /** What the clock counts (absent: wall-clock time, a clock from before calendars). */
+    counts?: SlaCounts;
+    /** Set while the clock is stopped. */
+    paused?: { reason: SlaPauseReason; since: number };
   };
   escalation?: Pick<OpenEscalation, 'trigger' | 'reason' | 'assignedTo'>;
   /** When the whole workflow is due. */
@@ -140,7 +150,12 @@ export function currentDetails(v: CurrentView): string {
         ',',
       ),
     );
-    const sla = [`SLA **${v.step.slaLevel}**`];
+    const sla = [
+      `SLA **${v.step.slaLevel}**${v.step.counts === 'BUSINESS' ? ' (working hours)' : ''}`,
+    ];
+    if (v.step.paused) {
+      sla.push(`clock paused since ${utc(v.step.paused.since)}, ${PAUSES[v.step.paused.reason]}`);
+    }
     if (v.step.next) sla.push(`${v.step.next.level} at ${when(v.step.next.at, v.now)}`);
     if (v.step.slaDueAt !== undefined) sla.push(`step due ${when(v.step.slaDueAt, v.now)}`);
     lines.push(`${sla.join('; ')}.`);

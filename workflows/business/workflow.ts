@@ -1,4 +1,9 @@
-import { ApplicationFailure, CancellationScope, isCancellation } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  patched,
+} from '@temporalio/workflow';
 import { atTimeScale, getDefinition, type WorkflowType } from '../definitions/index.js';
 import { refusalIn, startFlusher } from './activities.js';
 import type { Run } from './context.js';
@@ -10,6 +15,7 @@ import { close, failRefused, initialize } from './lifecycle.js';
 import { errorMessage } from './records.js';
 import { newState, type BusinessWorkflow, type BusinessWorkflowInput } from './state.js';
 import { publish } from './status.js';
+import { loadCalendar, needsCalendar, plannedDue } from './sla-clock.js';
 import { runStep } from './step.js';
 
 // The entry: nothing in this folder imports it. Three things run at once in a business
@@ -33,6 +39,11 @@ export const businessWorkflow: BusinessWorkflow = async (input) => {
   const recorder = recordDocuments(run);
   const { state } = run;
   try {
+    // Histories from before business calendars replay without the read.
+    if (!state.initialized && needsCalendar(run) && patched('sla-business-calendars')) {
+      await loadCalendar(run);
+      state.dueAt = plannedDue(run, 0, state.startedAt);
+    }
     await initialize(run);
     publish(run);
     while (state.stepIndex < run.definition.steps.length) {
@@ -87,6 +98,8 @@ function newRun(input: BusinessWorkflowInput): Run {
     rowId: input.workflowRowId,
     state: input.resume ?? newState(input, definition),
     ladderBusy: 0,
+    clockEpoch: 0,
+    calendarStale: false,
     finished: false,
     published: {},
     dispatching: new Map(),

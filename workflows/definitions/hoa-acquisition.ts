@@ -1,4 +1,13 @@
-import { days, hours, minutes, RETRY, withAgentTimes, type WorkflowDefinition } from './types.js';
+import {
+  days,
+  hours,
+  minutes,
+  RETRY,
+  withAgentTimes,
+  withClocks,
+  WORKING,
+  type WorkflowDefinition,
+} from './types.js';
 
 /** HOA document acquisition: find the HOA, ask for the documents, wait, analyse, check. */
 export const HOA_ACQUISITION_V1: WorkflowDefinition = {
@@ -73,4 +82,15 @@ export const HOA_ACQUISITION_V2: WorkflowDefinition = withAgentTimes(HOA_ACQUISI
   send_request: [minutes(45), minutes(15)],
   analyze_hoa_docs: [minutes(20), minutes(10)],
   quality_validation: [minutes(10), minutes(10)],
+});
+
+/** Version 3: the same steps, their SLAs in the client's working hours (see withClocks). */
+export const HOA_ACQUISITION_V3: WorkflowDefinition = withClocks(HOA_ACQUISITION_V2, 3, {
+  research_hoa_contact: [hours(8), WORKING],
+  send_request: [hours(8), WORKING],
+  // The step is the wait itself: it counts (ten working days), or nothing would ever escalate
+  // a silent HOA; a weekend no longer turns it RED.
+  await_documents: [hours(80), WORKING],
+  analyze_hoa_docs: [hours(8), WORKING],
+  quality_validation: [hours(8), WORKING],
 });

@@ -1,6 +1,10 @@
-import { HOA_ACQUISITION_V1, HOA_ACQUISITION_V2 } from './hoa-acquisition.js';
-import { MUNICIPAL_LIEN_SEARCH_V1, MUNICIPAL_LIEN_SEARCH_V2 } from './municipal-lien-search.js';
-import { PAYOFF_V1, PAYOFF_V2 } from './payoff.js';
+import { HOA_ACQUISITION_V1, HOA_ACQUISITION_V2, HOA_ACQUISITION_V3 } from './hoa-acquisition.js';
+import {
+  MUNICIPAL_LIEN_SEARCH_V1,
+  MUNICIPAL_LIEN_SEARCH_V2,
+  MUNICIPAL_LIEN_SEARCH_V3,
+} from './municipal-lien-search.js';
+import { PAYOFF_V1, PAYOFF_V2, PAYOFF_V3 } from './payoff.js';
 import {
   DEFAULT_OUTCOME_DEADLINE,
   PRIORITY_SLA_FACTOR,
@@ -27,9 +31,13 @@ function deepFreeze<T>(value: T): T {
  * Frozen, so that no workflow can change the definition it runs by (atTimeScale makes copies).
  */
 export const DEFINITIONS: Record<WorkflowType, Record<number, WorkflowDefinition>> = deepFreeze({
-  PAYOFF: { 1: PAYOFF_V1, 2: PAYOFF_V2 },
-  HOA_ACQUISITION: { 1: HOA_ACQUISITION_V1, 2: HOA_ACQUISITION_V2 },
-  MUNICIPAL_LIEN_SEARCH: { 1: MUNICIPAL_LIEN_SEARCH_V1, 2: MUNICIPAL_LIEN_SEARCH_V2 },
+  PAYOFF: { 1: PAYOFF_V1, 2: PAYOFF_V2, 3: PAYOFF_V3 },
+  HOA_ACQUISITION: { 1: HOA_ACQUISITION_V1, 2: HOA_ACQUISITION_V2, 3: HOA_ACQUISITION_V3 },
+  MUNICIPAL_LIEN_SEARCH: {
+    1: MUNICIPAL_LIEN_SEARCH_V1,
+    2: MUNICIPAL_LIEN_SEARCH_V2,
+    3: MUNICIPAL_LIEN_SEARCH_V3,
+  },
 });
 
 /** The version new workflows start with. */

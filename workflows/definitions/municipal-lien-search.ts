@@ -1,4 +1,12 @@
-import { hours, minutes, RETRY, withAgentTimes, type WorkflowDefinition } from './types.js';
+import {
+  hours,
+  minutes,
+  RETRY,
+  withAgentTimes,
+  withClocks,
+  WORKING,
+  type WorkflowDefinition,
+} from './types.js';
 
 /** Municipal lien search: find the portals, search them, extract, validate, bill. */
 export const MUNICIPAL_LIEN_SEARCH_V1: WorkflowDefinition = {
@@ -68,5 +76,18 @@ export const MUNICIPAL_LIEN_SEARCH_V2: WorkflowDefinition = withAgentTimes(
     process_documents: [minutes(15), minutes(10)],
     quality_validation: [minutes(10), minutes(10)],
     generate_invoice: [minutes(5), minutes(5)],
+  },
+);
+
+/** Version 3: the same steps, their SLAs in the client's working hours (see withClocks). */
+export const MUNICIPAL_LIEN_SEARCH_V3: WorkflowDefinition = withClocks(
+  MUNICIPAL_LIEN_SEARCH_V2,
+  3,
+  {
+    research_municipality: [hours(8), WORKING],
+    portal_access: [hours(8), WORKING],
+    process_documents: [hours(8), WORKING],
+    quality_validation: [hours(8), WORKING],
+    generate_invoice: [hours(2), WORKING],
   },
 );

@@ -1,4 +1,14 @@
-import { days, hours, minutes, RETRY, withAgentTimes, type WorkflowDefinition } from './types.js';
+import {
+  days,
+  hours,
+  minutes,
+  RETRY,
+  withAgentTimes,
+  withClocks,
+  WORKING,
+  WORKING_EXCEPT_WAIT,
+  type WorkflowDefinition,
+} from './types.js';
 
 /** Payoff request: find the lender's payoff desk, ask, read the statement, bill, record, tell. */
 export const PAYOFF_V1: WorkflowDefinition = {
@@ -86,4 +96,16 @@ export const PAYOFF_V2: WorkflowDefinition = withAgentTimes(PAYOFF_V1, 2, {
   generate_invoice: [minutes(5), minutes(5)],
   update_crm_record: [minutes(5), minutes(5)],
   notify_client: [minutes(5), minutes(5)],
+});
+
+/** Version 3: the same steps, their SLAs in the client's working hours (see withClocks). */
+export const PAYOFF_V3: WorkflowDefinition = withClocks(PAYOFF_V2, 3, {
+  identify_lender_contact: [hours(4), WORKING],
+  send_payoff_request: [hours(8), WORKING],
+  // Was 3 days, the lender's wait included; the clock now stops while the statement is awaited
+  // (the lender holds the ball), leaving a working day to read it once it is here.
+  extract_payoff_data: [hours(8), WORKING_EXCEPT_WAIT],
+  generate_invoice: [hours(2), WORKING],
+  update_crm_record: [hours(2), WORKING],
+  notify_client: [hours(2), WORKING],
 });

@@ -3,7 +3,7 @@
 // pins each one); a change is a new version, so a running workflow keeps the version it
 // started with.
 
-import type { Channel, Priority, WorkflowType } from '../vocabulary.js';
+import type { Channel, Priority, SlaCounts, SlaPauseReason, WorkflowType } from '../vocabulary.js';
 
 export {
   CHANNELS,
@@ -64,6 +64,17 @@ export interface InboundWait {
   followUpChannel: Channel;
 }
 
+/**
+ * How a step's SLA clock counts (absent in versions 1 and 2: wall-clock time from the first
+ * attempt, never paused).
+ */
+export interface SlaClockRule {
+  /** BUSINESS: only the working hours of the client's calendar; CALENDAR: every hour (24/7). */
+  counts: SlaCounts;
+  /** While these hold, the clock stops (the third party has the ball, not the team). */
+  pausesWhile: SlaPauseReason[];
+}
+
 export interface StepDefinition {
   taskType: string;
   title: string;
@@ -72,8 +83,13 @@ export interface StepDefinition {
   agent?: AgentRule;
   /** Wait for an inbound event first (the whole step for await_documents; before the agent call for extract_payoff_data). */
   awaits?: InboundWait;
-  /** Time allowed for the step, from its first attempt's start, at NORMAL priority. */
+  /**
+   * Time allowed for the step, from its first attempt's start, at NORMAL priority: counted as
+   * `clock` says (working time for a BUSINESS clock).
+   */
   sla: Millis;
+  /** How the SLA counts (absent before version 3: wall-clock time, never paused). */
+  clock?: SlaClockRule;
   retry: RetryPolicy;
   /** Earlier steps whose outputs the agent receives as input. */
   inputsFrom: string[];
@@ -149,3 +165,35 @@ export function withAgentTimes(
     }),
   };
 }
+
+/**
+ * The next version of a definition with each step's SLA clock (`[sla, clock]` by taskType:
+ * the SLA in the clock's time). Every step must be listed. The earlier version stays as it was.
+ * Version 3 of each type counts working hours in the client's business calendar (or the
+ * platform default): a wall-clock day of the versions before is one working day (8 working
+ * hours); a few hours stay as many working hours. Every step's clock stops while a manager
+ * has its escalation on hold for a third party.
+ */
+export function withClocks(
+  previous: WorkflowDefinition,
+  version: number,
+  clocks: Record<string, [sla: Millis, clock: SlaClockRule]>,
+): WorkflowDefinition {
+  return {
+    ...previous,
+    version,
+    steps: previous.steps.map((step) => {
+      const rule = clocks[step.taskType];
+      if (!rule) throw new Error(`${previous.type} v${version}: no SLA clock for ${step.taskType}`);
+      return { ...step, sla: rule[0], clock: rule[1] };
+    }),
+  };
+}
+
+/** Working time, in the client's calendar: the team's hours. */
+export const WORKING: SlaClockRule = { counts: 'BUSINESS', pausesWhile: ['THIRD_PARTY_HOLD'] };
+/** Working time, stopped while the step waits on the counterparty's documents. */
+export const WORKING_EXCEPT_WAIT: SlaClockRule = {
+  counts: 'BUSINESS',
+  pausesWhile: ['INBOUND_WAIT', 'THIRD_PARTY_HOLD'],
+};

@@ -31,3 +31,21 @@ async function internal(db: Database): Promise<boolean> {
   );
   return rows[0]!.internal;
 }
+
+/**
+ * Runs `fn` as the caller, in the same transaction as the check that they are a manager or
+ * an admin: 403 otherwise, before anything else is read.
+ */
+export function asManager<T>(
+  deps: ApiDeps,
+  claims: JwtClaims,
+  fn: (db: Database) => Promise<T>,
+): Promise<T> {
+  return asCaller(deps.pool, claims, async (db) => {
+    const { rows } = await db.execute<{ manager: boolean }>(
+      sql`SELECT public.rls_is_manager() AS manager`,
+    );
+    if (!rows[0]!.manager) throw new AppError('FORBIDDEN', 'Only managers may do this');
+    return fn(db);
+  });
+}

@@ -1,8 +1,22 @@
 import { Router } from 'express';
 import { requireUser, type ApiDeps } from '../context.js';
 import { parseRequest } from '../errors.js';
-import { assignBody, escalationListQuery, escalationParams, resolveBody } from './schemas.js';
-import { assign, hilStaff, listEscalations, resolve, slaBoard, taskOutputs } from './service.js';
+import {
+  assignBody,
+  escalationListQuery,
+  escalationParams,
+  holdBody,
+  resolveBody,
+} from './schemas.js';
+import {
+  assign,
+  hilStaff,
+  hold,
+  listEscalations,
+  resolve,
+  slaBoard,
+  taskOutputs,
+} from './service.js';
 
 // HIL staff: the escalation queue, assignment and resolution; the SLA board.
 
@@ -28,6 +42,13 @@ export function escalationsRouter(deps: ApiDeps): Router {
     // No body at all means: the caller takes it.
     const body = parseRequest(assignBody, req.body ?? {}, 'body');
     res.json(await assign(deps, claims, id, body));
+  });
+
+  router.post('/api/escalations/:id/hold', async (req, res) => {
+    const claims = requireUser(res);
+    const { id } = parseRequest(escalationParams, req.params, 'params');
+    const body = parseRequest(holdBody, req.body, 'body');
+    res.json(await hold(deps, claims, id, body));
   });
 
   router.get('/api/task-outputs', (_req, res) => {

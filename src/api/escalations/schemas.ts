@@ -35,3 +35,9 @@ export const assignBody = z.strictObject({
   assigneeId: z.uuid().optional(),
   note: z.string().max(4000).optional(),
 });
+
+/** A manager's hold for a third party: on (the SLA clock stops) or off. */
+export const holdBody = z.strictObject({
+  onHold: z.boolean(),
+  note: z.string().max(2000).optional(),
+});

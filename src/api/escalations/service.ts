@@ -2,15 +2,22 @@ import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import {
   escalations,
+  slaPauses,
   slaTracking,
   taskExecutions,
   userProfiles,
   workflows,
 } from '../../../db/schema/index.js';
 import { asCaller, type JwtClaims } from '../../../db/session.js';
-import { assignEscalation, resolveEscalation } from '../../clients/business-workflows.js';
+import {
+  assignEscalation,
+  holdEscalation,
+  resolveEscalation,
+} from '../../clients/business-workflows.js';
 import { exampleOutput, TASK_TYPES_WITH_OUTPUTS } from '../../../workflows/definitions/outputs.js';
-import { asInternal } from '../auth/internal.js';
+import { listCalendars } from '../../clients/calendars.js';
+import { clockView } from '../../clients/sla-view.js';
+import { asInternal, asManager } from '../auth/internal.js';
 import type { ApiDeps } from '../context.js';
 
 /** A signed-in caller (requireUser). */
@@ -18,7 +25,7 @@ type User = JwtClaims & { sub: string };
 import { closedWorkflowError } from '../delivery.js';
 import { AppError } from '../errors.js';
 import { temporalIdOf } from '../routing.js';
-import type { assignBody, escalationListQuery, resolveBody } from './schemas.js';
+import type { assignBody, escalationListQuery, holdBody, resolveBody } from './schemas.js';
 
 // HIL staff: the open escalations, most urgent first, their assignment and resolution (the
 // workflow decides; these hand the request on), and the SLA board.
@@ -128,6 +135,31 @@ export async function assign(
   return answer;
 }
 
+/**
+ * A manager puts the escalation on hold for a third party, or lifts the hold: the workflow
+ * stops or restarts the step's SLA clock (if its definition lets it).
+ */
+export async function hold(
+  deps: ApiDeps,
+  claims: User,
+  id: string,
+  body: z.infer<typeof holdBody>,
+) {
+  const [escalation] = await asManager(deps, claims, (db) =>
+    db.select().from(escalations).where(eq(escalations.id, id)),
+  );
+  if (!escalation) throw new AppError('NOT_FOUND', `No escalation ${id}`);
+  const answer = await holdEscalation(
+    deps.temporal,
+    await temporalIdOf(deps, escalation.workflowId),
+    { escalationId: id, userId: claims.sub, onHold: body.onHold, note: body.note },
+    { updateTimeoutMs: deps.updateTimeoutMs },
+  );
+  if (answer.result === 'closed')
+    throw await closedWorkflowError(deps, escalation.workflowId, answer);
+  return answer;
+}
+
 /** What each task type produces, by example: the console's "complete by hand" form. */
 export function taskOutputs(): Record<string, Record<string, unknown>> {
   return Object.fromEntries(TASK_TYPES_WITH_OUTPUTS.map((t) => [t, exampleOutput(t)]));
@@ -150,8 +182,9 @@ export function hilStaff(deps: ApiDeps, claims: User) {
 
 /** The running SLA clocks the caller may see, by level, most urgent first. */
 export async function slaBoard(deps: ApiDeps, claims: User) {
-  const rows = await asCaller(deps.pool, claims, (db) =>
-    db
+  const now = Date.now();
+  const { rows, calendarsById } = await asCaller(deps.pool, claims, async (db) => {
+    const rows = await db
       .select({
         level: slaTracking.alertLevel,
         startedAt: slaTracking.startedAt,
@@ -160,20 +193,53 @@ export async function slaBoard(deps: ApiDeps, claims: User) {
         workflowType: workflows.workflowType,
         taskExecutionId: slaTracking.taskExecutionId,
         taskType: taskExecutions.taskType,
+        slaSeconds: slaTracking.slaSeconds,
+        counts: slaTracking.counts,
+        calendarId: slaTracking.calendarId,
+        countedMs: slaTracking.countedMs,
+        countingSince: slaTracking.countingSince,
+        pausedAt: slaTracking.pausedAt,
+        pauseReason: slaPauses.reason,
+        pauseNote: slaPauses.note,
       })
       .from(slaTracking)
       .innerJoin(workflows, eq(workflows.id, slaTracking.workflowId))
       .innerJoin(taskExecutions, eq(taskExecutions.id, slaTracking.taskExecutionId))
+      .leftJoin(slaPauses, and(eq(slaPauses.slaId, slaTracking.id), isNull(slaPauses.resumedAt)))
       .where(eq(slaTracking.status, 'ACTIVE'))
-      .orderBy(asc(urgency), asc(slaTracking.dueAt)),
-  );
-  const board: Record<string, typeof rows> = {
+      .orderBy(asc(urgency), asc(slaTracking.dueAt));
+    const ids = [...new Set(rows.map((r) => r.calendarId).filter((id) => id !== null))];
+    const calendarsById = new Map(
+      (await listCalendars(db)).filter((c) => ids.includes(c.id)).map((c) => [c.id, c]),
+    );
+    return { rows, calendarsById };
+  });
+  const board: Record<string, unknown[]> = {
     BREACHED: [],
     RED: [],
     ORANGE: [],
     YELLOW: [],
     GREEN: [],
   };
-  for (const row of rows) board[row.level]!.push(row);
+  for (const r of rows) {
+    const calendar = r.calendarId ? calendarsById.get(r.calendarId) : undefined;
+    const clock = clockView(
+      { ...r, alertLevel: r.level },
+      calendar && { ...calendar, holidays: calendar.holidays.map((h) => h.date) },
+      r.pauseReason ? { reason: r.pauseReason, note: r.pauseNote } : undefined,
+      now,
+    );
+    board[r.level]!.push({
+      level: r.level,
+      startedAt: r.startedAt,
+      dueAt: r.dueAt,
+      workflowId: r.workflowId,
+      workflowType: r.workflowType,
+      taskExecutionId: r.taskExecutionId,
+      taskType: r.taskType,
+      calendarName: calendar?.name ?? null,
+      ...clock,
+    });
+  }
   return board;
 }

@@ -10,6 +10,7 @@ import {
   documents,
   escalations,
   invoices,
+  slaPauses,
   slaTracking,
   taskExecutions,
   workflows,
@@ -231,7 +232,7 @@ export async function getWorkflow(deps: ApiDeps, claims: JwtClaims, id: string) 
   return asCaller(deps.pool, claims, async (db) => {
     const [workflow] = await db.select().from(workflows).where(eq(workflows.id, id));
     if (!workflow) throw new AppError('NOT_FOUND', `No workflow ${id} (or not yours to see)`);
-    const [tasks, sla, escalationRows, documentRows, communicationRows, invoiceRows] =
+    const [tasks, sla, pauses, escalationRows, documentRows, communicationRows, invoiceRows] =
       await Promise.all([
         db
           .select()
@@ -243,6 +244,11 @@ export async function getWorkflow(deps: ApiDeps, claims: JwtClaims, id: string) 
           .from(slaTracking)
           .where(eq(slaTracking.workflowId, id))
           .orderBy(asc(slaTracking.startedAt)),
+        db
+          .select()
+          .from(slaPauses)
+          .where(eq(slaPauses.workflowId, id))
+          .orderBy(asc(slaPauses.pausedAt)),
         db
           .select()
           .from(escalations)
@@ -275,7 +281,8 @@ export async function getWorkflow(deps: ApiDeps, claims: JwtClaims, id: string) 
     return {
       workflow,
       tasks,
-      sla,
+      // Each clock with its pauses (why it stopped, when, and until when).
+      sla: sla.map((clock) => ({ ...clock, pauses: pauses.filter((p) => p.slaId === clock.id) })),
       escalations: escalationRows,
       documents: documentRows,
       communications: communicationRows,
