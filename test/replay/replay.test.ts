@@ -36,10 +36,13 @@ async function replay(bundle: WorkflowBundle, server: Server) {
 // Two generations: without a suffix, recorded before database writes became local activities
 // (and before outcome deadlines, two-part SLA timers, documents waiting for their rows): they
 // prove that running workflows of that code still replay. With `-v2`, recorded with the
-// current code (definitions version 2); `npm run record-histories` records these again.
+// code of their time (definitions version 2); `npm run record-histories` records these again.
+// With `-v3`: definitions version 3, clocks counting working hours in a business calendar,
+// paused while the lender holds the ball (test/workflows/calendars.test.ts).
 const EXPECTED = [
   'hoa-acquisition-completed-v2.dev',
   'hoa-acquisition-completed.dev',
+  'hoa-business-clock-v3.time-skipping',
   'hoa-follow-ups-queued-only.time-skipping', // recorded before n8n sent follow-ups
   'hoa-follow-ups-sent-and-failed-v2.time-skipping',
   'hoa-follow-ups-sent-and-failed.time-skipping',
@@ -65,6 +68,7 @@ const EXPECTED = [
   'payoff-escalation-assigned.dev',
   'payoff-needs-human-complete-v2.time-skipping',
   'payoff-needs-human-complete.time-skipping',
+  'payoff-paused-wait-v3.time-skipping',
   'payoff-retries-escalation-retry-v2.time-skipping',
   'payoff-retries-escalation-retry.time-skipping',
 ];

@@ -16,6 +16,7 @@ export const db = new Proxy(real, {
 });
 export const n8n = real;
 export const channels = real;
+export const reads = real;
 export function updateInThisTask(): void {}
 export function startFlusher(): void {}
 export async function flushed(): Promise<void> {}

@@ -14,8 +14,8 @@ import {
 export { CHANNELS, SLA_THRESHOLDS, WORKFLOW_STATUSES, WORKFLOW_TYPES, type SlaLevel };
 /** The levels, most urgent first. */
 export const SLA_LEVELS: SlaLevel[] = [...LEVELS].reverse();
-/** What the workflow opens escalations for (INBOUND_TIMEOUT is the database's only). */
-export const TRIGGERS = ESCALATION_TRIGGERS.filter((t) => t !== 'INBOUND_TIMEOUT');
+/** What the workflow opens escalations for (INBOUND_TIMEOUT: a paused wait's silent counterparty). */
+export const TRIGGERS = ESCALATION_TRIGGERS;
 
 export interface Me {
   id: string;
@@ -83,6 +83,16 @@ export interface Sla {
   alertLevel: SlaLevel;
   startedAt: string;
   dueAt: string;
+  counts: 'BUSINESS' | 'CALENDAR';
+  pausedAt: string | null;
+  /** Each pause of the clock: why, when, until when (null: still paused). */
+  pauses: {
+    id: string;
+    reason: 'INBOUND_WAIT' | 'THIRD_PARTY_HOLD';
+    note: string | null;
+    pausedAt: string;
+    resumedAt: string | null;
+  }[];
 }
 
 export interface Escalation {
@@ -107,6 +117,8 @@ export interface EscalationItem {
   taskType: string;
   slaLevel: SlaLevel;
   slaDueAt: string | null;
+  /** Why the step's SLA clock is stopped, if it is. */
+  slaPaused: 'INBOUND_WAIT' | 'THIRD_PARTY_HOLD' | null;
 }
 
 export interface Communication {

@@ -156,7 +156,19 @@ function EscalationRow(props: {
           </span>
         </span>
         <span className="due">
-          SLA <Countdown at={item.slaDueAt} />
+          {item.slaPaused ? (
+            <span data-testid="sla-paused">
+              SLA paused (
+              {item.slaPaused === 'THIRD_PARTY_HOLD'
+                ? 'on hold for a third party'
+                : 'waiting on the counterparty'}
+              )
+            </span>
+          ) : (
+            <>
+              SLA <Countdown at={item.slaDueAt} />
+            </>
+          )}
         </span>
       </div>
       <p className="why">
@@ -168,6 +180,7 @@ function EscalationRow(props: {
       </p>
       <div className="actions">
         <AssignButtons item={item} me={me} />
+        <HoldButton item={item} me={me} />
         <button type="button" aria-expanded={props.open} onClick={props.onToggle}>
           {props.open ? 'Close' : 'Resolve…'}
         </button>
@@ -235,6 +248,38 @@ function AssignButtons({ item, me }: { item: EscalationItem; me: Me }) {
       {assign.error ? (
         <span role="alert" className="error">
           {assign.error.message}
+        </span>
+      ) : null}
+    </>
+  );
+}
+
+/**
+ * A manager puts the escalation on hold for a third party (the step's SLA clock stops), or
+ * lifts the hold. The workflow refuses it (422) for a step whose clock never stops.
+ */
+function HoldButton({ item, me }: { item: EscalationItem; me: Me }) {
+  const queryClient = useQueryClient();
+  const onHold = item.slaPaused === 'THIRD_PARTY_HOLD';
+  const hold = useMutation({
+    mutationFn: (next: boolean) =>
+      unwrap<Answer>(
+        api.POST('/api/escalations/{id}/hold', {
+          params: { path: { id: item.escalation.id } },
+          body: { onHold: next },
+        }),
+      ),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: ['escalations'] }),
+  });
+  if (me.role !== 'MANAGER' && me.role !== 'ADMIN') return null;
+  return (
+    <>
+      <button type="button" onClick={() => hold.mutate(!onHold)} disabled={hold.isPending}>
+        {onHold ? 'Lift hold' : 'Hold for third party'}
+      </button>
+      {hold.error ? (
+        <span role="alert" className="error">
+          {hold.error.message}
         </span>
       ) : null}
     </>

@@ -1,16 +1,10 @@
 import { useQuery } from '@tanstack/react-query';
 import { api, unwrap } from '../api/client';
 import { useLive } from '../api/live';
-import {
-  SLA_LEVELS,
-  SLA_THRESHOLDS,
-  TYPE_LABELS,
-  type SlaLevel,
-  type Workflow,
-} from '../api/types';
+import { SLA_LEVELS, TYPE_LABELS, type SlaLevel, type Workflow } from '../api/types';
 import { Link } from '../router';
 import { LiveDot, Loaded, SlaBadge } from '../ui/bits';
-import { Countdown } from '../ui/time';
+import { Countdown, When } from '../ui/time';
 
 interface BoardRow {
   level: SlaLevel;
@@ -20,19 +14,30 @@ interface BoardRow {
   workflowType: Workflow['workflowType'];
   taskExecutionId: string;
   taskType: string;
+  /** BUSINESS clocks count the calendar's working hours; CALENDAR ones every hour. */
+  counts: 'BUSINESS' | 'CALENDAR';
+  calendarName: string | null;
+  countedMs: number;
+  remainingMs: number;
+  /** The next level and its instant (the API computes it with the clock's calendar). */
+  next: { level: SlaLevel; at: string } | null;
+  paused: {
+    reason: 'INBOUND_WAIT' | 'THIRD_PARTY_HOLD' | null;
+    since: string;
+    note: string | null;
+  } | null;
 }
 
-/** Share of the SLA at which each level is reached, in order. */
-const THRESHOLDS = Object.entries(SLA_THRESHOLDS) as [SlaLevel, number][];
+const PAUSE_REASONS = {
+  INBOUND_WAIT: 'waiting on the counterparty',
+  THIRD_PARTY_HOLD: 'on hold for a third party',
+} as const;
 
-/** The next level a clock reaches, and when. */
-function nextThreshold(row: BoardRow): { level: SlaLevel; at: string } | undefined {
-  const reached = THRESHOLDS.findIndex(([level]) => level === row.level);
-  const next = THRESHOLDS[reached + 1];
-  if (!next) return undefined;
-  const start = Date.parse(row.startedAt);
-  const span = Date.parse(row.dueAt) - start;
-  return { level: next[0], at: new Date(start + Math.round(span * next[1])).toISOString() };
+/** `3 h 12 min`: a duration of counted time. */
+function hours(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  const h = Math.floor(minutes / 60);
+  return h > 0 ? `${h} h ${minutes % 60} min` : `${minutes} min`;
 }
 
 /** Running tasks by SLA level, in the seed's colours, each counting down to its due time. */
@@ -84,16 +89,33 @@ export function SlaBoardPage() {
 }
 
 function NextLevel({ row }: { row: BoardRow }) {
-  const next = nextThreshold(row);
-  if (!next)
+  const calendar = row.calendarName ? `working hours, ${row.calendarName}` : 'working hours';
+  const counted = (
+    <span className="muted small">
+      {' '}
+      · used {hours(row.countedMs)}, {hours(row.remainingMs)} left
+      {row.counts === 'BUSINESS' ? ` (${calendar})` : ''}
+    </span>
+  );
+  if (row.paused)
+    return (
+      <span data-testid="paused">
+        paused{row.paused.reason ? `: ${PAUSE_REASONS[row.paused.reason]}` : ''}
+        {row.paused.note ? ` (${row.paused.note})` : ''} since <When at={row.paused.since} />
+        {counted}
+      </span>
+    );
+  if (!row.next)
     return (
       <span>
         breached; was due <Countdown at={row.dueAt} />
+        {counted}
       </span>
     );
   return (
     <span>
-      {next.level} in <Countdown at={next.at} />
+      {row.next.level} in <Countdown at={row.next.at} />
+      {counted}
     </span>
   );
 }

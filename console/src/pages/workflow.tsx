@@ -6,6 +6,7 @@ import {
   TYPE_LABELS,
   type AuditEvent,
   type Me,
+  type Sla,
   type Task,
   type WorkflowDetail,
 } from '../api/types';
@@ -119,7 +120,7 @@ export function WorkflowPage({ id, me }: { id: string; me: Me }) {
                       <When at={t.completedAt} />
                     </td>
                     <td>{took(t)}</td>
-                    <td>{slaOf(t) ? <SlaBadge level={slaOf(t)!.alertLevel} /> : '—'}</td>
+                    <td>{slaOf(t) ? <SlaClock sla={slaOf(t)!} /> : '—'}</td>
                     <td>{t.errorMessage ?? ''}</td>
                   </tr>
                 ))}
@@ -215,4 +216,31 @@ function took(t: Task): string {
   const m = Math.floor(s / 60);
   if (m < 60) return `${m} min ${s % 60} s`;
   return `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+/** A step's SLA level, what its clock counts, and its pauses (why, how long). */
+function SlaClock({ sla }: { sla: Sla }) {
+  const paused = sla.pauses.filter((p) => p.resumedAt !== null);
+  const pausedMs = paused.reduce(
+    (sum, p) => sum + Date.parse(p.resumedAt!) - Date.parse(p.pausedAt),
+    0,
+  );
+  return (
+    <span>
+      <SlaBadge level={sla.alertLevel} />
+      {sla.counts === 'BUSINESS' ? <span className="muted small"> working hours</span> : null}
+      {sla.pausedAt ? (
+        <span className="muted small" data-testid="clock-paused">
+          {' '}
+          · paused
+        </span>
+      ) : null}
+      {paused.length > 0 ? (
+        <span className="muted small">
+          {' '}
+          · {paused.length} pause{paused.length > 1 ? 's' : ''}, {Math.round(pausedMs / 60_000)} min
+        </span>
+      ) : null}
+    </span>
+  );
 }

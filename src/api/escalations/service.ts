@@ -48,6 +48,7 @@ export function listEscalations(
         taskType: taskExecutions.taskType,
         slaLevel: sql<string>`coalesce(${slaTracking.alertLevel}, 'GREEN')`,
         slaDueAt: slaTracking.dueAt,
+        slaPaused: slaPauses.reason,
         workflowTitle: workflows.title,
         assigneeName: sql<string | null>`coalesce(${userProfiles.fullName}, ${userProfiles.email})`,
       })
@@ -59,6 +60,7 @@ export function listEscalations(
         slaTracking,
         and(eq(slaTracking.workflowId, escalations.workflowId), eq(slaTracking.status, 'ACTIVE')),
       )
+      .leftJoin(slaPauses, and(eq(slaPauses.slaId, slaTracking.id), isNull(slaPauses.resumedAt)))
       .where(
         and(
           eq(escalations.status, q.status),
