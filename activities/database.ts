@@ -43,7 +43,11 @@ export type {
   FinishAttemptInput,
   StartAttemptInput,
 } from './database/tasks.js';
-export type { CloseWorkflowInput, InitializeWorkflowInput } from './database/workflows.js';
+export type {
+  AdoptWorkflowInput,
+  CloseWorkflowInput,
+  InitializeWorkflowInput,
+} from './database/workflows.js';
 
 /**
  * Every database activity (names are a replay contract: a workflow calls them by name). A

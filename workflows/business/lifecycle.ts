@@ -5,7 +5,8 @@ import { DATABASE_REFUSED } from '../vocabulary.js';
 import { db, throwIfRefused, writesSettled } from './activities.js';
 import { stepOf, type Run } from './context.js';
 import { settleDispatches } from './continue-as-new.js';
-import { audit, errorMessage, SYSTEM, taskRow, type Actor } from './records.js';
+import { levelsToRecord, type AdoptedFacts } from './adopt.js';
+import { audit, errorMessage, slaClockRow, SYSTEM, taskRow, type Actor } from './records.js';
 import type { BusinessWorkflowResult } from './state.js';
 import { publish } from './status.js';
 
@@ -15,18 +16,21 @@ import { publish } from './status.js';
 export async function initialize(run: Run): Promise<void> {
   const { input, state } = run;
   if (state.initialized) return;
-  await db.initializeWorkflow({
-    workflowRowId: run.rowId,
-    temporalWorkflowId: workflowInfo().workflowId,
-    startedAt: state.startedAt,
-    dueAt: state.dueAt,
-    tasks: state.steps.map((s, i) => taskRow(stepOf(run, i), s.attempts[0]!)),
-    audit: audit('workflow.started', 'workflow', run.rowId, {
-      type: input.workflowType,
-      version: input.definitionVersion,
-      priority: input.priority,
-    }),
-  });
+  if (input.adopt) await adopt(run, input.adopt);
+  else {
+    await db.initializeWorkflow({
+      workflowRowId: run.rowId,
+      temporalWorkflowId: workflowInfo().workflowId,
+      startedAt: state.startedAt,
+      dueAt: state.dueAt,
+      tasks: state.steps.map((s, i) => taskRow(stepOf(run, i), s.attempts[0]!)),
+      audit: audit('workflow.started', 'workflow', run.rowId, {
+        type: input.workflowType,
+        version: input.definitionVersion,
+        priority: input.priority,
+      }),
+    });
+  }
   state.initialized = true;
   updateVisibility([
     { key: RexeraWorkflowType, value: input.workflowType },
@@ -37,6 +41,44 @@ export async function initialize(run: Run): Promise<void> {
   if (run.definition.steps.some((def) => def.clock)) {
     run.published[RexeraDueAt.name] = new Date(state.dueAt).toISOString();
   }
+}
+
+/** Takes over a row the old design started (adopt.ts built the state from its facts). */
+async function adopt(run: Run, facts: AdoptedFacts): Promise<void> {
+  const { state } = run;
+  const written = new Set(facts.steps.flatMap((f) => f.attempts.map((a) => a.taskExecutionId)));
+  const current = state.steps[state.stepIndex];
+  const clock = current?.sla;
+  const attempt = current?.attempts[0];
+  const f = facts.steps.find((x) => x.index === state.stepIndex);
+  await db.adoptWorkflow({
+    workflowRowId: run.rowId,
+    temporalWorkflowId: workflowInfo().workflowId,
+    startedAt: state.startedAt,
+    dueAt: state.dueAt,
+    tasks: state.steps.flatMap((s, i) =>
+      s.attempts
+        .filter((a) => !written.has(a.taskExecutionId))
+        .map((a) => taskRow(stepOf(run, i), a)),
+    ),
+    sla:
+      clock && attempt
+        ? {
+            id: clock.slaId,
+            taskExecutionId: attempt.taskExecutionId,
+            ...slaClockRow(run, clock),
+            levels: levelsToRecord(clock, f),
+          }
+        : undefined,
+    audit: audit('workflow.adopted', 'workflow', run.rowId, {
+      type: run.input.workflowType,
+      version: run.input.definitionVersion,
+      completedSteps: state.steps.filter((s) => s.status === 'COMPLETED').length,
+      resumesAt: run.definition.steps[state.stepIndex]?.taskType ?? null,
+      slaLevel: clock?.reached.at(-1) ?? (clock ? 'GREEN' : null),
+      escalation: state.escalation ? (state.escalation.opened ? 'taken over' : 'opened') : null,
+    }),
+  });
 }
 
 /**

@@ -21,6 +21,7 @@ import {
   type SlaCounts,
   type SlaPauseReason,
 } from '../vocabulary.js';
+import type { AdoptedFacts } from './adoption-facts.js';
 import type {
   CancelRequest,
   DocumentReceived,
@@ -52,6 +53,11 @@ export interface BusinessWorkflowInput {
   timeScale?: number;
   /** Carried across continue-as-new; absent on the first run. */
   resume?: BusinessState;
+  /**
+   * A row the old design started, as the adopt CLI read it (the cut-over): the workflow takes
+   * it over where it stood (adopt.ts). Absent for rows this system started.
+   */
+  adopt?: AdoptedFacts;
 }
 
 export interface BusinessWorkflowResult {

@@ -10,6 +10,7 @@ import type { Run } from './context.js';
 import { maybeContinueAsNew } from './continue-as-new.js';
 import { recordDocuments } from './documents.js';
 import { installHandlers } from './handlers.js';
+import { adoptedState } from './adopt.js';
 import { TEMPORAL_WORKFLOW_TYPES } from './identity.js';
 import { close, failRefused, initialize } from './lifecycle.js';
 import { errorMessage } from './records.js';
@@ -42,7 +43,8 @@ export const businessWorkflow: BusinessWorkflow = async (input) => {
     // Histories from before business calendars replay without the read.
     if (!state.initialized && needsCalendar(run) && patched('sla-business-calendars')) {
       await loadCalendar(run);
-      state.dueAt = plannedDue(run, 0, state.startedAt);
+      // An adopted row keeps the due time the old design gave it.
+      if (!input.adopt?.dueAt) state.dueAt = plannedDue(run, 0, state.startedAt);
     }
     await initialize(run);
     publish(run);
@@ -96,7 +98,11 @@ function newRun(input: BusinessWorkflowInput): Run {
     input,
     definition,
     rowId: input.workflowRowId,
-    state: input.resume ?? newState(input, definition),
+    state:
+      input.resume ??
+      (input.adopt
+        ? adoptedState(input, definition, input.adopt, Date.now())
+        : newState(input, definition)),
     ladderBusy: 0,
     clockEpoch: 0,
     calendarStale: false,
