@@ -11,6 +11,7 @@ import {
   escalations,
   invoices,
   messageMetadata,
+  slaPauses,
   slaTracking,
   taskExecutions,
   workflows,
@@ -313,6 +314,111 @@ describe('database activities repeated with the same input write nothing twice',
       .from(messageMetadata)
       .where(eq(messageMetadata.communicationId, reminder.id));
     expect(reminded).toMatchObject({ recipientTeam: 'HIL', recipientUserId: null });
+  });
+});
+
+describe('the SLA clock and adoption activities, repeated', () => {
+  it('pause, resume, a moved due time and an adoption each write once', async () => {
+    const { workflow } = await insertWorkflow(t.db);
+    const rowId = workflow.id;
+    const taskId = randomUUID();
+    const slaId = randomUUID();
+    const calendar = await act.readCalendar({ clientId: workflow.clientId });
+    expect(calendar).toMatchObject({ timeZone: 'America/New_York', version: 1 });
+    const adoption: Parameters<typeof act.adoptWorkflow>[0] = {
+      workflowRowId: rowId,
+      temporalWorkflowId: `payoff-${rowId}`,
+      startedAt: T0,
+      dueAt: T0 + 86_400_000,
+      tasks: [
+        {
+          id: taskId,
+          workflowRowId: rowId,
+          stepIndex: 0,
+          attempt: 1,
+          taskType: 'identify_lender_contact',
+          title: 'Identify lender contact',
+          description: 'd',
+          executorType: 'AI_AGENT',
+          agentName: 'Nina',
+          slaSeconds: 3600,
+        },
+      ],
+      sla: {
+        id: slaId,
+        taskExecutionId: taskId,
+        slaSeconds: 3600,
+        startedAt: T0,
+        dueAt: T0 + 3_600_000,
+        counts: 'BUSINESS',
+        calendarId: calendar.id,
+        levels: [{ level: 'YELLOW', at: T0 + 2_160_000 }],
+      },
+      audit: audit('workflow.adopted'),
+    };
+    await twice(() => act.adoptWorkflow(adoption));
+    const pause: Parameters<typeof act.pauseSlaClock>[0] = {
+      pauseId: randomUUID(),
+      slaId,
+      workflowRowId: rowId,
+      reason: 'INBOUND_WAIT',
+      at: T0 + 600_000,
+      countedMs: 600_000,
+      audit: audit('sla.paused'),
+    };
+    await twice(() => act.pauseSlaClock(pause));
+    const resume: Parameters<typeof act.resumeSlaClock>[0] = {
+      pauseId: pause.pauseId,
+      slaId,
+      workflowRowId: rowId,
+      at: T0 + 1_800_000,
+      dueAt: T0 + 4_800_000,
+      workflowDueAt: T0 + 90_000_000,
+      audit: audit('sla.resumed'),
+    };
+    await twice(() => act.resumeSlaClock(resume));
+    const moved: Parameters<typeof act.moveSlaDue>[0] = {
+      slaId,
+      workflowRowId: rowId,
+      dueAt: T0 + 5_000_000,
+      workflowDueAt: T0 + 91_000_000,
+      calendarId: calendar.id,
+      audit: audit('sla.calendar_changed'),
+    };
+    await twice(() => act.moveSlaDue(moved));
+
+    const [clock] = await t.db.select().from(slaTracking).where(eq(slaTracking.id, slaId));
+    expect(clock).toMatchObject({
+      counts: 'BUSINESS',
+      alertLevel: 'YELLOW',
+      yellowAt: new Date(T0 + 2_160_000),
+      pausedAt: null,
+      countedMs: 600_000,
+      countingSince: new Date(T0 + 1_800_000),
+      dueAt: new Date(T0 + 5_000_000),
+    });
+    const pauses = await t.db.select().from(slaPauses).where(eq(slaPauses.slaId, slaId));
+    expect(pauses).toHaveLength(1);
+    expect(pauses[0]).toMatchObject({ resumedAt: new Date(T0 + 1_800_000) });
+    const [wf] = await t.db.select().from(workflows).where(eq(workflows.id, rowId));
+    expect(wf).toMatchObject({
+      temporalWorkflowId: `payoff-${rowId}`,
+      status: 'IN_PROGRESS',
+      dueAt: new Date(T0 + 91_000_000),
+    });
+    expect(
+      (await t.db.select().from(auditEvents).where(eq(auditEvents.workflowId, rowId))).map(
+        (e) => e.action,
+      ),
+    ).toEqual(['workflow.adopted', 'sla.paused', 'sla.resumed', 'sla.calendar_changed']);
+    // Another workflow cannot adopt a row this one owns.
+    await expect(
+      act.adoptWorkflow({
+        ...adoption,
+        temporalWorkflowId: 'someone-else',
+        audit: audit('workflow.adopted'),
+      }),
+    ).rejects.toMatchObject({ type: 'RowOwnedElsewhereError', nonRetryable: true });
   });
 });
 
