@@ -111,6 +111,8 @@ const configSchema = z.object({
   DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
   /** Every API request is answered within this: 503 with Retry-After when it is not done. */
   API_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(300_000).default(15_000),
+  /** On SIGTERM, how long the API lets requests under way finish before it cuts them. */
+  API_DRAIN_TIMEOUT_MS: z.coerce.number().int().min(0).max(300_000).default(10_000),
   /**
    * The console's dev login (lists the demo users, mints their tokens): `npm start` turns it
    * on for the embedded stack; refused in production.

@@ -30,6 +30,8 @@ export interface ApiSettings {
   dbIdleInTransactionTimeoutMs?: number;
   /** API_REQUEST_TIMEOUT_MS (default 15000). */
   requestTimeoutMs?: number;
+  /** API_DRAIN_TIMEOUT_MS: on shutdown, how long requests under way may take to finish. */
+  drainTimeoutMs?: number;
   /** DEV_LOGIN: the console's dev login (demo users, their tokens). Off by default. */
   devLogin?: boolean;
   /** TEMPORAL_UI_URL: the console links each workflow to it. */
@@ -91,11 +93,25 @@ export async function startApi(settings: ApiSettings) {
   });
   return {
     server,
-    async close() {
-      // Open event streams would hold close() forever: end every connection with it.
+    /**
+     * Stops gracefully: no new connection is taken, event streams are told to reconnect and
+     * end, requests under way finish (for drainMs at most: then their connections are cut).
+     */
+    async close(drainMs = settings.drainTimeoutMs ?? 10_000) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await closed;
+      hub.disconnectAll();
+      server.closeIdleConnections();
+      let timer: NodeJS.Timeout | undefined;
+      const drained = await Promise.race([
+        closed.then(() => true),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), drainMs))),
+      ]);
+      clearTimeout(timer);
+      if (!drained) {
+        log.warn(`requests still under way after ${drainMs} ms: their connections are cut`);
+        server.closeAllConnections();
+        await closed;
+      }
       await hub.close();
       await connection.close();
       await pool.end();
@@ -128,6 +144,7 @@ async function main() {
     dbStatementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
     dbIdleInTransactionTimeoutMs: config.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
     requestTimeoutMs: config.API_REQUEST_TIMEOUT_MS,
+    drainTimeoutMs: config.API_DRAIN_TIMEOUT_MS,
     devLogin: config.DEV_LOGIN,
     temporalUiUrl: config.TEMPORAL_UI_URL,
     agentSimulatorUrl: config.AGENT_SIMULATOR_URL,

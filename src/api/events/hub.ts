@@ -28,6 +28,8 @@ export interface Subscriber {
    * so what the subscriber shows may be out of date (re-read it).
    */
   gap: () => void;
+  /** This API instance is shutting down: tell the client to reconnect (to another instance). */
+  closing?: () => void;
 }
 
 /**
@@ -148,6 +150,10 @@ export function createEventHub(
       };
     },
     subscriberCount: () => [...subscribers.values()].reduce((n, s) => n + s.size, 0),
+    /** Ends every stream, each told to reconnect (a graceful shutdown). */
+    disconnectAll(): void {
+      for (const set of [...subscribers.values()]) for (const s of [...set]) s.closing?.();
+    },
     async close() {
       closed = true;
       clearTimeout(timer);

@@ -11,6 +11,8 @@ import { EVERY_WORKFLOW, type EventHub, type Subscriber } from './hub.js';
 
 const params = z.strictObject({ id: z.uuid() });
 const HEARTBEAT_MS = 15_000;
+/** How soon a client told to reconnect does (EventSource's `retry`). */
+const RECONNECT_MS = 1_000;
 
 /**
  * Streams `subscribe`'s events as server-sent events until the client goes. `scope` (what the
@@ -40,6 +42,14 @@ function stream(
         ...scope,
         message: 'The live feed was interrupted; changes may have been missed: re-read.',
       }),
+    // EventSource reconnects by itself after `retry` ms: to another instance behind the
+    // balancer, or this one restarted. It re-reads there (its `ready` event).
+    closing: () => {
+      res.write(`retry: ${RECONNECT_MS}
+`);
+      send('reconnect', { ...scope, message: 'This server is shutting down: reconnect.' });
+      res.end();
+    },
   });
   const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
   req.on('close', () => {
