@@ -50,6 +50,8 @@ export interface Options {
   save: boolean;
   /** Every count at its default and every default measure run: a full, comparable run. */
   complete: boolean;
+  /** On the production Temporal server (src/dev/cluster.ts), not the CLI dev server. */
+  cluster: boolean;
 }
 
 const DEFAULT_RUN: MeasureName[] = MEASURES.filter((m) => m !== 'scale');
@@ -78,6 +80,8 @@ export const USAGE = `npm run bench -- [flags]
   --bare-parked=N     parked workflows on the bare worker (1000)
   --large-cache=N     WORKER_MAX_CACHED_WORKFLOWS of the worker that caches all (parked + 500)
   --scale-parked=N    parked workflows of the scale probe (10000)
+  --cluster           on the production Temporal server (PostgreSQL persistence and SQL
+                      visibility, each service its own process) instead of the dev server
   --no-save           do not write bench/results/<date>.json
 `;
 
@@ -111,6 +115,7 @@ export function parseArgs(argv: string[]): Options {
     'bare-parked',
     'scale-parked',
     'no-save',
+    'cluster',
   ]);
   for (const name of flags.keys()) {
     if (!known.has(name)) throw new Error(`Unknown flag --${name}\n\n${USAGE}`);
@@ -167,8 +172,9 @@ export function parseArgs(argv: string[]): Options {
     scaleParked: Math.round(num('scale-parked', 10_000, 1000)),
     save: !flags.has('no-save'),
     complete: false,
+    cluster: flags.has('cluster'),
   };
-  const countFlags = [...flags.keys()].filter((f) => !['no-save', 'scale'].includes(f));
+  const countFlags = [...flags.keys()].filter((f) => !['no-save', 'scale', 'cluster'].includes(f));
   opts.complete = countFlags.length === 0;
   if (opts.largeCache < opts.parked) {
     throw new Error('--large-cache must be at least --parked (it must hold every parked workflow)');

@@ -36,13 +36,15 @@ export function treeCpuMs(pid: number): number {
   return total;
 }
 
-export type CpuPids = Record<string, { pid: number; tree?: boolean }>;
+/** Each name: a process (with its children: `tree`), plus `more` processes counted with it. */
+export type CpuPids = Record<string, { pid: number; tree?: boolean; more?: number[] }>;
 
 export function cpuSnapshot(pids: CpuPids): Record<string, number> {
   return Object.fromEntries(
     Object.entries(pids).map(([name, p]) => [
       name,
-      p.tree ? treeCpuMs(p.pid) : processCpuMs(p.pid),
+      (p.tree ? treeCpuMs(p.pid) : processCpuMs(p.pid)) +
+        (p.more ?? []).reduce((sum, pid) => sum + processCpuMs(pid), 0),
     ]),
   );
 }

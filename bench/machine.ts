@@ -44,6 +44,8 @@ export interface Versions {
   node: string;
   temporalSdk: Record<string, string | undefined>;
   temporalCli: string;
+  /** What the measures ran on: the CLI dev server, or the production server (`--cluster`). */
+  temporalServer?: string;
   postgres: string;
   git?: { commit: string; dirtyFiles: number };
 }

@@ -183,7 +183,7 @@ export function tableRows(r: Results): Row[] {
   if (st) {
     context.push(
       row({ measure: 'PostgreSQL first start (initdb + start)', ours: ms(st.postgresFirstStart!) }),
-      row({ measure: 'Temporal dev server start (in-memory)', ours: ms(st.temporalStart!) }),
+      row({ measure: 'Temporal server start', ours: ms(st.temporalStart!) }),
       row({
         measure: 'migrations: empty database / nothing to do',
         ours: `${ms(st.migrationsEmpty!)} / ${ms(st.migrationsAgain!)}`,
@@ -376,13 +376,15 @@ export interface Report {
 }
 
 /**
- * bench/results/<date>.json (-scale, -partial when not a full run), formatted as the
+ * bench/results/<date>.json (-cluster on the production server; -scale, -partial when not a
+ * full run), formatted as the
  * project's Prettier formats JSON (`prettier --check` covers bench/); returns the path.
  */
 export async function saveReport(report: Report, opts: Options): Promise<string> {
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
   const scaleOnly = opts.run.size === 1 && opts.run.has('scale');
-  const suffix = !report.complete ? '-partial' : scaleOnly ? '-scale' : '';
+  const suffix =
+    (opts.cluster ? '-cluster' : '') + (!report.complete ? '-partial' : scaleOnly ? '-scale' : '');
   const stamp = report.startedAt.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
   const file = path.join(RESULTS_DIR, `${stamp}${suffix}.json`);
   const config = (await prettier.resolveConfig(file)) ?? {};

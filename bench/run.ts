@@ -16,6 +16,7 @@ import { measureThroughput } from './measures/throughput.js';
 import { elapsedSeconds, loadDuringRun, progress } from './progress.js';
 import { renderTable, saveReport, tableRows, type Report, type Results } from './report.js';
 import { startStack } from './stack.js';
+import { TEMPORAL_SERVER_VERSION } from '../src/dev/tools.js';
 import { round } from './stats.js';
 
 async function main() {
@@ -27,7 +28,7 @@ async function main() {
   progress(
     `measures: ${[...opts.run].join(', ') || '(start-up only)'}; load average ${loadBefore.join(' ')}`,
   );
-  const stack = await startStack();
+  const stack = await startStack({ cluster: opts.cluster });
   const results: Results = { startup: stack.startup };
   let report: Report | undefined;
   try {
@@ -89,7 +90,12 @@ async function main() {
       argv,
       options: { ...opts, run: [...opts.run] },
       machine: machine(),
-      versions: await versions(stack.pg.url),
+      versions: {
+        ...(await versions(stack.pg.url)),
+        temporalServer: opts.cluster
+          ? `go.temporal.io/server ${TEMPORAL_SERVER_VERSION}: frontend, 2 history, matching, worker on PostgreSQL (SQL visibility)`
+          : 'Temporal CLI dev server (in memory)',
+      },
       loadAverage: { before: loadBefore, after: loadAverage(), during: loadDuringRun() },
       workerLimits: { ...stack.limits },
       table,
@@ -100,6 +106,7 @@ async function main() {
       `\n${report.machine.cpuModel}, ${report.machine.cores} cores, ` +
         `${round(report.machine.memoryBytes / 2 ** 30, 1)} GiB; node ${report.versions.node}, ` +
         `Temporal SDK ${report.versions.temporalSdk.worker}, ${report.versions.temporalCli}, ` +
+        `measured on ${report.versions.temporalServer}, ` +
         `PostgreSQL ${report.versions.postgres}; load average ${loadBefore.join(' ')} before, ` +
         `${report.loadAverage.after.join(' ')} after, 1-minute load up to ` +
         `${report.loadAverage.during.max} during; ${Math.round(elapsedSeconds())} s in all`,

@@ -23,8 +23,9 @@ import { clients } from '../db/schema/index.js';
 import { getConfig } from '../src/config.js';
 import { getFreePort } from '../src/dev/ports.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/dev/postgres.js';
-import { startTemporalDevServer, type DevServer } from '../src/dev/temporal.js';
-import { ensureTools } from '../src/dev/tools.js';
+import { startTemporalCluster } from '../src/dev/cluster.js';
+import { startTemporalDevServer } from '../src/dev/temporal.js';
+import { ensureTemporalServer, ensureTools } from '../src/dev/tools.js';
 import { WORKFLOWS_PATH, workerLimits, type WorkerLimits } from '../src/worker.js';
 import { BARE_WORKFLOWS_PATH, bareWorkerOptions } from './baselines/bare-worker.js';
 import type { CpuPids } from './cpu.js';
@@ -56,7 +57,8 @@ export interface BenchDatabase {
 export interface Stack {
   root: string;
   pg: EmbeddedPostgres;
-  temporal: DevServer;
+  /** The dev server, or (`--cluster`) the production server's frontend. */
+  temporal: { address: string };
   client: Client;
   nativeConnection: NativeConnection;
   projectBundle: WorkflowBundle;
@@ -73,8 +75,9 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(): Promise<Stack> {
+export async function startStack(opts: { cluster?: boolean } = {}): Promise<Stack> {
   ensureTools();
+  if (opts.cluster) ensureTemporalServer();
   // Core's WARNs include "Activity not found on completion": the last dispatch of a run
   // answered after its workflow had ended (the outcome overtakes n8n's 202). Expected here.
   Runtime.install({
@@ -102,9 +105,26 @@ export async function startStack(): Promise<Stack> {
   [pgServer, startup.postgresRestart] = await timed('PostgreSQL restart (data kept)', () =>
     startEmbeddedPostgres(pgOptions),
   );
-  const [temporal, temporalStart] = await timed('Temporal dev server start (in-memory)', async () =>
-    startTemporalDevServer({ port: await getFreePort(), namespace: 'default' }),
-  );
+  // The dev server (in memory), or the production server on this PostgreSQL: each of its
+  // processes counts as `temporal` in the CPU figures (its database work counts as postgres).
+  const [temporal, temporalStart] = opts.cluster
+    ? await timed('Temporal server start (frontend, 2 history, matching, worker)', async () => {
+        const cluster = await startTemporalCluster({
+          pgAdminUrl: pgServer.adminUrl,
+          port: await getFreePort(),
+          namespace: 'default',
+          dataDir: path.join(root, 'temporal'),
+        });
+        const pids = cluster.services.map((s) => s.current()!.pid);
+        return { address: cluster.address, stop: () => cluster.stop(), pids };
+      })
+    : await timed('Temporal dev server start (in-memory)', async () => {
+        const dev = await startTemporalDevServer({
+          port: await getFreePort(),
+          namespace: 'default',
+        });
+        return { address: dev.address, stop: () => dev.stop(), pids: [dev.process.pid] };
+      });
   startup.temporalStart = temporalStart;
   [, startup.migrationsEmpty] = await timed('migrations on an empty database', () =>
     runMigrations(pgServer.url),
@@ -159,7 +179,7 @@ export async function startStack(): Promise<Stack> {
     startup,
     cpuPids: {
       bench: { pid: process.pid },
-      temporal: { pid: temporal.process.pid },
+      temporal: { pid: temporal.pids[0]!, more: temporal.pids.slice(1) },
       postgres: { pid: pgServer.process.pid, tree: true },
     },
     async newDatabase(name) {

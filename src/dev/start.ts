@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { runMigrations } from '../../db/migrate.js';
 import { getConfig, PROJECT_ROOT } from '../config.js';
@@ -9,16 +10,33 @@ import { startEmbeddedPostgres } from './postgres.js';
 import { startAndWait, Supervisor, SupervisorStoppingError } from './process.js';
 import { ensureSearchAttributes, startTemporalDevServer, waitForTemporal } from './temporal.js';
 import { loadOrCreateSecrets } from './secrets.js';
-import { ensureTools } from './tools.js';
+import { ensureTemporalServer, ensureTools } from './tools.js';
+import { createTemporalCluster } from './cluster.js';
 import { ensureN8n, startN8n, stopTimeoutMs as n8nStopTimeoutMs, type N8nOptions } from './n8n.js';
 
 /**
- * The order Ctrl-C (or SIGTERM) stops the children in: the worker first (no new dispatches
+ * The order Ctrl-C (or SIGTERM) stops the children in: the workers first (no new dispatches
  * go to n8n), then n8n (it lets its running executions finish: they call the agents, then
- * the API), the agent simulator, the API (last of ours, so n8n's callbacks still land; with
- * no worker it queues them as Signals), then Temporal and PostgreSQL.
+ * the API), the agent simulator, the APIs (last of ours, so n8n's callbacks still land; with
+ * no worker they queue them as Signals), then Temporal (the cluster: frontend first, history
+ * last) and PostgreSQL.
  */
-const STOP_ORDER = ['worker', 'n8n', 'agents', 'api', 'temporal', 'postgres'];
+function stopOrder(workers: string[], apis: string[]): string[] {
+  const temporal = ['frontend', 'worker', 'matching', 'history-1', 'history-2'];
+  return [
+    ...workers,
+    'n8n',
+    'agents',
+    ...apis,
+    'temporal',
+    ...temporal.map((x) => `temporal-${x}`),
+    'postgres',
+  ];
+}
+
+/** How many of our processes run: one each, or (`--cluster`) three workers and two APIs. */
+const named = (base: string, count: number) =>
+  count === 1 ? [base] : Array.from({ length: count }, (_, i) => `${base}-${i + 1}`);
 
 /**
  * `npm start`: the whole stack on embedded defaults. Starts what has no URL in the config
@@ -31,6 +49,13 @@ async function main() {
   const config = getConfig();
   const log = createLogger('start');
   let stopping = false;
+  // `npm run start:cluster`: Temporal is the production server (PostgreSQL persistence, SQL
+  // visibility, each service its own process), with three workers and two APIs of ours.
+  const clustered = process.argv.includes('--cluster');
+  const workerNames = named('worker', clustered ? 3 : 1);
+  const apiPorts = clustered ? [config.PORT, config.PORT + 1] : [config.PORT];
+  const apiNames = named('api', apiPorts.length);
+  const STOP_ORDER = stopOrder(workerNames, apiNames);
 
   const supervisor = new Supervisor({
     log: { info: (m) => log.info(m), error: (m) => log.error(m) },
@@ -59,14 +84,17 @@ async function main() {
   try {
     step(1, 'tools and ports');
     if (!config.TEMPORAL_ADDRESS) ensureTools();
+    if (clustered && !config.TEMPORAL_ADDRESS) ensureTemporalServer();
     // Every port we will open, checked before anything starts, so a clash costs nothing.
-    await assertPortFree(config.PORT, 'API', 'PORT', config.HOST);
+    for (const port of apiPorts) await assertPortFree(port, 'API', 'PORT', config.HOST);
     if (!config.DATABASE_URL) {
       await assertPortFree(config.EMBEDDED_PG_PORT, 'embedded PostgreSQL', 'EMBEDDED_PG_PORT');
     }
     if (!config.TEMPORAL_ADDRESS) {
       await assertPortFree(config.TEMPORAL_PORT, 'Temporal frontend', 'TEMPORAL_PORT');
-      await assertPortFree(config.TEMPORAL_UI_PORT, 'Temporal Web UI', 'TEMPORAL_UI_PORT');
+      if (!clustered) {
+        await assertPortFree(config.TEMPORAL_UI_PORT, 'Temporal Web UI', 'TEMPORAL_UI_PORT');
+      }
     }
     if (!config.N8N_WEBHOOK_URL) {
       await assertPortFree(config.N8N_PORT, 'n8n', 'N8N_PORT');
@@ -77,7 +105,11 @@ async function main() {
 
     step(2, 'PostgreSQL');
     let databaseUrl = config.DATABASE_URL;
+    let pgAdminUrl = '';
     if (databaseUrl) {
+      const admin = new URL(databaseUrl);
+      admin.pathname = '/postgres';
+      pgAdminUrl = admin.toString();
       log.info(`using DATABASE_URL (${new URL(databaseUrl).host})`);
     } else {
       const pgDir = path.join(config.dataDir, 'postgres');
@@ -94,6 +126,7 @@ async function main() {
         start: async () => {
           const pg = await startEmbeddedPostgres(options);
           url = pg.url;
+          pgAdminUrl = pg.adminUrl;
           return pg.process;
         },
         stopTimeoutMs: 20_000,
@@ -109,6 +142,36 @@ async function main() {
       log.info(`using TEMPORAL_ADDRESS ${temporalAddress}`);
       await waitForTemporal(temporalAddress, 30_000);
       await ensureSearchAttributes(temporalAddress, config.TEMPORAL_NAMESPACE);
+    } else if (clustered) {
+      const dir = path.join(config.dataDir, 'temporal-cluster');
+      const logs = path.join(dir, 'logs');
+      fs.mkdirSync(logs, { recursive: true });
+      log.info(
+        `starting the Temporal server v1.30.4 on PostgreSQL (databases temporal, temporal_visibility): frontend on port ${config.TEMPORAL_PORT}, 2 history, matching, worker; logs in ${logs}`,
+      );
+      const cluster = await createTemporalCluster({
+        pgAdminUrl,
+        port: config.TEMPORAL_PORT,
+        namespace: config.TEMPORAL_NAMESPACE,
+        dataDir: dir,
+        // Its JSON lines go to one file per service; a line that is not JSON (a panic) shows.
+        onLine: (service, line) => {
+          fs.appendFileSync(path.join(logs, `${service}.log`), `${line}\n`);
+          if (!line.startsWith('{') || line.includes('"level":"fatal"')) {
+            console.log(`[temporal-${service}] ${line}`);
+          }
+        },
+      });
+      for (const service of cluster.services) {
+        await supervisor.start({
+          name: `temporal-${service.name}`,
+          start: () => service.start(),
+          stopTimeoutMs: 20_000,
+          hint: `read ${path.join(logs, `${service.name}.log`)} (its "level":"error" lines), fix the cause and run \`npm run start:cluster\` again; ${freshStart}.`,
+        });
+      }
+      await cluster.ready();
+      temporalAddress = cluster.address;
     } else {
       const dbFile = path.join(config.dataDir, 'temporal', 'temporal.db');
       log.info(
@@ -225,44 +288,60 @@ async function main() {
         ? { TEMPORAL_UI_URL: process.env.TEMPORAL_UI_URL ?? temporalUi }
         : {}),
     };
-    const service = (name: string, entry: string) => ({
+    const service = (name: string, entry: string, extraEnv: NodeJS.ProcessEnv = {}) => ({
       name,
       command: process.execPath,
       args: ['--import', 'tsx', path.join(PROJECT_ROOT, entry)],
-      env,
+      env: { ...env, ...extraEnv },
       cwd: PROJECT_ROOT,
-      onLine: (l: string) => console.log(l),
+      // Several of a kind: each line says which one.
+      onLine: (l: string) => console.log(name.includes('-') ? `${name} ${l}` : l),
     });
+    const again = clustered ? '`npm run start:cluster`' : '`npm start`';
     await Promise.all([
-      supervisor.start({
-        name: 'worker',
-        start: () =>
-          startAndWait(service('worker', 'src/worker.ts'), {
-            what: 'the worker polled its task queue',
-            probe: (proc) => Promise.resolve(proc.recentOutput().includes('polling')),
-            timeoutMs: 120_000,
-          }),
-        stopTimeoutMs: 30_000,
-        hint: `read the worker's lines above ([worker]); it needs PostgreSQL and Temporal (${temporalAddress}) to answer. Fix the cause and run \`npm start\` again.`,
-      }),
-      supervisor.start({
-        name: 'api',
-        start: () =>
-          startAndWait(service('api', 'src/api/server.ts'), {
-            what: 'the API answered /health',
-            probe: async () => (await fetch(`${apiUrl}/health`)).ok,
-            timeoutMs: 60_000,
-          }),
-        hint: `read the API's lines above ([api]); its /health needs PostgreSQL and Temporal to answer. Fix the cause and run \`npm start\` again.`,
+      ...workerNames.map((name) =>
+        supervisor.start({
+          name,
+          start: () =>
+            startAndWait(service(name, 'src/worker.ts'), {
+              what: `the ${name} polled its task queue`,
+              probe: (proc) => Promise.resolve(proc.recentOutput().includes('polling')),
+              timeoutMs: 120_000,
+            }),
+          stopTimeoutMs: 30_000,
+          hint: `read the ${name}'s lines above; it needs PostgreSQL and Temporal (${temporalAddress}) to answer. Fix the cause and run ${again} again.`,
+        }),
+      ),
+      ...apiNames.map((name, i) => {
+        const url = `http://${config.HOST}:${apiPorts[i]}`;
+        return supervisor.start({
+          name,
+          start: () =>
+            startAndWait(service(name, 'src/api/server.ts', { PORT: String(apiPorts[i]) }), {
+              what: `the ${name} answered /health`,
+              probe: async () => (await fetch(`${url}/health`)).ok,
+              timeoutMs: 60_000,
+            }),
+          hint: `read the ${name}'s lines above; its /health needs PostgreSQL and Temporal to answer. Fix the cause and run ${again} again.`,
+        });
       }),
     ]);
 
     const rows: [string, string][] = [
       ['Console', `${apiUrl}/console/`],
-      ['API', apiUrl],
+      ['API', apiPorts.map((p) => `http://${config.HOST}:${p}`).join(', ')],
       ['Health', `${apiUrl}/health`],
       ['Temporal', temporalAddress],
-      ['Temporal UI', temporalUi ?? '(external server)'],
+      [
+        'Temporal UI',
+        temporalUi ?? (clustered ? '(none: use the `temporal` CLI)' : '(external server)'),
+      ],
+      ...(clustered
+        ? ([['Processes', 'Temporal frontend, 2 history, matching, worker; 3 workers, 2 APIs']] as [
+            string,
+            string,
+          ][])
+        : []),
       ['n8n', n8nUrl ?? n8nWebhookUrl],
       ['PostgreSQL', new URL(databaseUrl).host + new URL(databaseUrl).pathname],
       ['Task queue', config.TEMPORAL_TASK_QUEUE],

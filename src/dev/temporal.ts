@@ -103,7 +103,8 @@ const INDEXED_TYPES: Partial<
 
 /**
  * Registers our custom search attributes on the namespace where they are missing. The same
- * call serves the embedded dev server and an external cluster, and a repeat changes nothing.
+ * call serves the embedded dev server and an external cluster, and a repeat changes nothing,
+ * even one running at the same moment in another process.
  */
 export async function ensureSearchAttributes(
   address: string,
@@ -116,12 +117,18 @@ export async function ensureSearchAttributes(
       (key) => !(key.name in (existing.customAttributes ?? {})),
     );
     if (missing.length > 0) {
-      await connection.operatorService.addSearchAttributes({
-        namespace,
-        searchAttributes: Object.fromEntries(
-          missing.map((key) => [key.name, INDEXED_TYPES[key.type]]),
-        ),
-      });
+      await connection.operatorService
+        .addSearchAttributes({
+          namespace,
+          searchAttributes: Object.fromEntries(
+            missing.map((key) => [key.name, INDEXED_TYPES[key.type]]),
+          ),
+        })
+        .catch(async (err: unknown) => {
+          // Another process (a second launcher, a deploy job) added them meanwhile: fine.
+          const now = await connection.operatorService.listSearchAttributes({ namespace });
+          if (missing.some((key) => !(key.name in (now.customAttributes ?? {})))) throw err;
+        });
     }
     return missing.map((key) => key.name);
   } finally {

@@ -16,6 +16,8 @@ import { progress } from './stack.js';
 /** What a batch needs of a running stack (the fault harness's, or one `npm start` runs). */
 export interface BatchTarget {
   apiUrl: string;
+  /** Several API instances (a cluster): requests go to each in turn. */
+  apiUrls?: string[];
   /** A client user's token. */
   token: string;
   /** n8n's signing secret: the counterparties' documents come signed. */
@@ -79,11 +81,14 @@ export function startBatch(stack: BatchTarget, count = 20) {
   const posted = new Set<string>();
   let stopped = false;
 
+  const urls = stack.apiUrls ?? [stack.apiUrl];
+  let turn = 0;
+  const nextApi = () => urls[turn++ % urls.length]!;
   const create = async (i: number) => {
     const type = TYPES[i % TYPES.length]!;
     const key = `fault-${randomUUID()}`;
     for (;;) {
-      const res = await timedFetch(answers, 'create', `${stack.apiUrl}/api/workflows`, {
+      const res = await timedFetch(answers, 'create', `${nextApi()}/api/workflows`, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -121,7 +126,7 @@ export function startBatch(stack: BatchTarget, count = 20) {
       const res = await timedFetch(
         answers,
         'document',
-        `${stack.apiUrl}/api/workflows/${workflowId}/documents`,
+        `${nextApi()}/api/workflows/${workflowId}/documents`,
         {
           method: 'POST',
           headers: {
@@ -368,4 +373,31 @@ export async function checkRows(
     }
   }
   return problems;
+}
+
+/**
+ * Recovery time: how long after `since` the last of the batch's workflows still open then
+ * completed a task (whichever history service owned its shard, whichever worker ran it).
+ */
+export async function everyOneMoved(
+  s: Pick<BatchTarget, 'pool'>,
+  ids: { id: string }[],
+  since: number,
+) {
+  const { rows: open } = await s.pool.query<{ id: string }>(
+    `SELECT id FROM workflows WHERE id = ANY($1::uuid[]) AND status <> 'COMPLETED'`,
+    [ids.map((x) => x.id)],
+  );
+  for (;;) {
+    const { rows } = await s.pool.query<{ id: string; at: Date | null }>(
+      `SELECT w.id, (SELECT min(t.completed_at) FROM task_executions t
+                      WHERE t.workflow_id = w.id AND t.completed_at > $2) AS at
+         FROM workflows w WHERE w.id = ANY($1::uuid[])`,
+      [open.map((x) => x.id), new Date(since)],
+    );
+    if (rows.every((r) => r.at)) {
+      return Math.max(0, ...rows.map((r) => r.at!.getTime() - since));
+    }
+    await sleep(500);
+  }
 }

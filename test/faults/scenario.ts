@@ -38,7 +38,7 @@ async function underWay(target: BatchTarget, ids: { id: string }[], n = 8) {
 export async function withFault(
   target: () => BatchTarget,
   name: string,
-  fault: () => Promise<void>,
+  fault: (batch: { id: string }[]) => Promise<void>,
 ): Promise<Answer[]> {
   progress(`${name}: starting a batch of ${BATCH}`);
   const batch = startBatch(target(), BATCH);
@@ -47,7 +47,7 @@ export async function withFault(
   progress(`${name}: injecting the fault`);
   const probe = probeApi(target());
   try {
-    await fault();
+    await fault(batch.ids);
   } finally {
     await probe.stop();
   }

@@ -20,7 +20,8 @@ import { getFreePort } from '../../src/dev/ports.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/dev/postgres.js';
 import { startProcess, waitUntil, type ManagedProcess } from '../../src/dev/process.js';
 import { startTemporalDevServer, type DevServer } from '../../src/dev/temporal.js';
-import { ensureTools } from '../../src/dev/tools.js';
+import { startTemporalCluster, type TemporalCluster } from '../../src/dev/cluster.js';
+import { ensureTemporalServer, ensureTools } from '../../src/dev/tools.js';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { tempDataDir } from '../helpers/embedded.js';
 import { printSummary } from './summary.js';
@@ -30,6 +31,14 @@ export interface FaultStackOptions {
   timeScale?: number;
   /** How long the simulated agents take to answer. */
   agentDelayMs?: number;
+  /**
+   * `dev` (default): the Temporal CLI dev server on SQLite. `cluster`: the production server
+   * on this PostgreSQL, each service its own process (src/dev/cluster.ts).
+   */
+  temporal?: 'dev' | 'cluster';
+  /** How many worker processes and API processes of ours (default one each). */
+  workers?: number;
+  apis?: number;
 }
 
 /** Prints a line of progress (fault tests run for minutes). */
@@ -145,7 +154,9 @@ export type FaultStack = Awaited<ReturnType<typeof startFaultStack>>;
 /** Starts everything; `close()` stops it and removes its data. */
 export async function startFaultStack(opts: FaultStackOptions = {}) {
   ensureTools();
-  const data = tempDataDir('faults');
+  const clustered = opts.temporal === 'cluster';
+  if (clustered) ensureTemporalServer();
+  const data = tempDataDir(clustered ? 'cluster' : 'faults');
   const secrets = {
     jwt: randomBytes(32).toString('base64url'),
     hmac: randomBytes(32).toString('base64url'),
@@ -154,13 +165,15 @@ export async function startFaultStack(opts: FaultStackOptions = {}) {
     pg: await getFreePort(),
     temporal: await getFreePort(),
     n8n: await getFreePort(),
-    api: await getFreePort(),
+    apis: await Promise.all(Array.from({ length: opts.apis ?? 1 }, () => getFreePort())),
     sim: await getFreePort(),
   };
   const taskQueue = `faults-${randomUUID()}`;
   const cleanups: (() => Promise<void>)[] = [];
 
-  progress('starting PostgreSQL and the Temporal dev server ...');
+  progress(
+    `starting PostgreSQL and ${clustered ? 'the Temporal cluster' : 'the Temporal dev server'} ...`,
+  );
   const pgOptions = {
     dataDir: path.join(data.dir, 'postgres'),
     port: ports.pg,
@@ -174,7 +187,15 @@ export async function startFaultStack(opts: FaultStackOptions = {}) {
     dbFile: path.join(data.dir, 'temporal', 'temporal.db'),
     namespace: 'default',
   };
-  let temporal: DevServer = await startTemporalDevServer(temporalOptions);
+  // The dev server (restartable as a whole), or the cluster (each service on its own).
+  let temporal: DevServer | TemporalCluster = clustered
+    ? await startTemporalCluster({
+        pgAdminUrl: postgres.adminUrl,
+        port: ports.temporal,
+        namespace: 'default',
+        dataDir: path.join(data.dir, 'temporal'),
+      })
+    : await startTemporalDevServer(temporalOptions);
   await runMigrations(postgres.url);
   // The checks' own connection: short timeouts, it reconnects after a fault.
   const pool = new pg.Pool({
@@ -201,7 +222,8 @@ export async function startFaultStack(opts: FaultStackOptions = {}) {
   const n8nUrl = `http://127.0.0.1:${ports.n8n}`;
   const proxy = await startN8nProxy(() => n8nUrl);
 
-  const apiUrl = `http://127.0.0.1:${ports.api}`;
+  const apiUrls = ports.apis.map((port) => `http://127.0.0.1:${port}`);
+  const apiUrl = apiUrls[0]!;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: 'development',
@@ -213,14 +235,18 @@ export async function startFaultStack(opts: FaultStackOptions = {}) {
     N8N_HMAC_SECRET: secrets.hmac,
     N8N_WEBHOOK_URL: `${proxy.url}/webhook/rexera-task`,
     API_PUBLIC_URL: apiUrl,
-    PORT: String(ports.api),
     HOST: '127.0.0.1',
     WORKFLOW_TIME_SCALE: String(opts.timeScale ?? 1 / 60),
   };
   for (const k of Object.keys(env)) if (k.startsWith('VITEST')) delete env[k];
 
   const output: string[] = [];
-  const service = (name: 'api' | 'worker', entry: string, ready: string): Service => {
+  const service = (
+    name: string,
+    entry: string,
+    ready: string,
+    extraEnv: NodeJS.ProcessEnv = {},
+  ): Service => {
     let proc: ManagedProcess | undefined;
     let killing = false;
     let died: string | undefined;
@@ -239,7 +265,7 @@ export async function startFaultStack(opts: FaultStackOptions = {}) {
           name,
           command: process.execPath,
           args: ['--import', 'tsx', path.join(PROJECT_ROOT, entry)],
-          env,
+          env: { ...env, ...extraEnv },
           cwd: PROJECT_ROOT,
           onLine: (l) => {
             output.push(`[${name}] ${l}`);
@@ -269,14 +295,23 @@ export async function startFaultStack(opts: FaultStackOptions = {}) {
       },
     };
   };
-  const api = service('api', 'src/api/server.ts', 'listening on');
-  const worker = service('worker', 'src/worker.ts', 'polling task queue');
-  progress('starting the API and the worker ...');
-  await Promise.all([api.start(), worker.start()]);
-  cleanups.push(
-    () => worker.kill('SIGTERM'),
-    () => api.kill('SIGTERM'),
+  const numbered = (base: string, i: number, count: number) =>
+    count === 1 ? base : `${base}-${i + 1}`;
+  const apis = ports.apis.map((port, i) =>
+    service(numbered('api', i, ports.apis.length), 'src/api/server.ts', 'listening on', {
+      PORT: String(port),
+    }),
   );
+  const workerCount = opts.workers ?? 1;
+  const workers = Array.from({ length: workerCount }, (_, i) =>
+    service(numbered('worker', i, workerCount), 'src/worker.ts', 'polling task queue'),
+  );
+  const api = apis[0]!;
+  const worker = workers[0]!;
+  const ours = [...apis, ...workers];
+  progress(`starting ${apis.length} API and ${workers.length} worker process(es) ...`);
+  await Promise.all(ours.map((x) => x.start()));
+  for (const x of ours) cleanups.push(() => x.kill('SIGTERM'));
 
   // A client organisation and one of its users, whose token creates the batches.
   const [org] = await db
@@ -295,11 +330,21 @@ export async function startFaultStack(opts: FaultStackOptions = {}) {
     clientId: org!.id,
   });
   const token = await mintToken(secrets.jwt, { sub: userId });
+  const devServer = (): DevServer => {
+    if ('services' in temporal) throw new Error('this stack runs the Temporal cluster');
+    return temporal;
+  };
   progress(`stack up: API ${apiUrl}, Temporal ${temporal.address}, n8n ${n8nUrl}`);
 
   return {
     apiUrl,
+    apiUrls,
     token,
+    /** The client organisation the token's user belongs to. */
+    clientId: org!.id,
+    taskQueue,
+    /** The environment our processes run with (for a one-off process such as `adopt`). */
+    env,
     hmacSecret: secrets.hmac,
     get temporalAddress() {
       return temporal.address;
@@ -309,17 +354,18 @@ export async function startFaultStack(opts: FaultStackOptions = {}) {
     sim,
     api,
     worker,
+    apis,
+    workers,
     proxy,
     /** Our API or worker, died with no test killing it: the scenario fails at once. */
     deaths: () =>
-      [api, worker]
+      ours
         .map((x) => (x.death() ? `the ${x.name} died on its own (${x.death()})` : undefined))
         .filter(Boolean)
         .join('; ') || undefined,
     /** Starts again whatever died on its own (one scenario's crash must not fail the next). */
     revive: async () => {
-      await api.revive();
-      await worker.revive();
+      for (const x of ours) await x.revive();
     },
     /** The last lines our API and worker printed (for a failure's message). */
     recentOutput: () => output.slice(-60).join('\n'),
@@ -344,10 +390,15 @@ export async function startFaultStack(opts: FaultStackOptions = {}) {
       },
     },
     temporal: {
-      kill: () => killGroup(temporal.process, 'SIGKILL'),
+      kill: () => killGroup(devServer().process, 'SIGKILL'),
       start: async () => {
         temporal = await startTemporalDevServer(temporalOptions);
       },
+    },
+    /** The cluster's services, each to kill and start on its own (`temporal: 'cluster'`). */
+    get cluster(): TemporalCluster {
+      if (!('services' in temporal)) throw new Error('this stack runs the dev server');
+      return temporal;
     },
     n8n: {
       kill: async (signal: NodeJS.Signals) => {
@@ -381,14 +432,14 @@ export async function startFaultStack(opts: FaultStackOptions = {}) {
  * printed) after them, and whole again before each test (a process of ours that crashed in
  * one scenario fails that one; the next starts with it running again).
  */
-export function useFaultStack(): () => FaultStack {
+export function useFaultStack(opts: FaultStackOptions = {}): () => FaultStack {
   let stack: FaultStack | undefined;
   const get = () => {
     if (!stack) throw new Error('The fault stack did not start (see beforeAll)');
     return stack;
   };
   beforeAll(async () => {
-    stack = await startFaultStack();
+    stack = await startFaultStack(opts);
   }, 300_000);
   beforeEach(() => stack?.revive(), 120_000);
   afterAll(async () => {

@@ -41,6 +41,8 @@ export async function insertLegacyRow(
     now: number;
     /** The definition the old rows follow (the adopt CLI checks them against the latest). */
     version?: number;
+    /** `running-at-85`: how far into its SLA the running task is (default 0.85). */
+    slaFraction?: number;
   },
 ) {
   const { type, state, now } = opts;
@@ -123,7 +125,7 @@ export async function insertLegacyRow(
     case 'running-at-85-unrecorded': {
       await done(0);
       const span = slaFor(def.steps[1]!, 'NORMAL');
-      const start = now - Math.round(0.85 * span);
+      const start = now - Math.round((opts.slaFraction ?? 0.85) * span);
       const t = await task(1, 1, 'RUNNING', start);
       const levels =
         state === 'running-at-85'
