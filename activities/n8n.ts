@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { z } from 'zod';
 
 /** n8n (or whatever sits at the webhook) refused the dispatch for good: a 4xx. */
@@ -54,6 +55,15 @@ export interface N8nDeps {
   timeoutMs?: number;
 }
 
+/** The running activity's cancellation, or a signal that never fires outside an activity. */
+function cancelled(): AbortSignal {
+  try {
+    return Context.current().cancellationSignal;
+  } catch {
+    return new AbortController().signal;
+  }
+}
+
 /**
  * POSTs to an n8n webhook and returns its answer when it is a 2xx. A 4xx but 404 is a
  * refusal for good: it throws `Rejected`, a name the activity's retry policy lists as
@@ -69,14 +79,20 @@ async function postToN8n<T extends { idempotencyKey: string }>(
   timeoutMs: number,
 ): Promise<{ status: number; text: string }> {
   let res: Response;
+  const cancel = cancelled();
   try {
     res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'idempotency-key': payload.idempotencyKey },
       body: JSON.stringify(payload),
-      signal: AbortSignal.timeout(timeoutMs),
+      // Its own deadline, or the activity cancelled (the worker shutting down past its grace
+      // time): the attempt fails and is retried, on another worker, with the same key.
+      signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), cancel]),
     });
   } catch (err) {
+    if (cancel.aborted) {
+      throw new Error(`gave up calling n8n for ${what}: ${String(cancel.reason)}`);
+    }
     throw new Error(`n8n unreachable at ${url} for ${what}: ${String(err)}`);
   }
   const text = await res.text().catch(() => '');

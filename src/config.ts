@@ -88,6 +88,11 @@ const configSchema = z.object({
    * however many workflows are open. The default fits a worker in a 2 GB container.
    */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(500),
+  /**
+   * On SIGTERM, how long the worker lets the activities under way finish (ms); those still
+   * running then are cancelled and retried on another worker. It polls for nothing new.
+   */
+  WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(20_000),
   /** Where the worker serves Prometheus metrics (the SDK's and ours, on HOST); unset: none. */
   WORKER_METRICS_PORT: port.optional(),
   /** Workflow tasks a worker runs at once. */

@@ -27,7 +27,12 @@ export interface WorkerSettings {
   n8nCommunicationUrl?: string;
   /** Bounds of the worker (see the WORKER_* settings); SDK defaults where absent. */
   limits?: WorkerLimits;
+  /** WORKER_SHUTDOWN_GRACE_MS: on shutdown, how long activities under way may take. */
+  shutdownGraceMs?: number;
 }
+
+/** WORKER_SHUTDOWN_GRACE_MS's default, for workers built without the configuration. */
+const SHUTDOWN_GRACE_MS = 20_000;
 
 export interface WorkerLimits {
   maxCachedWorkflows?: number;
@@ -85,6 +90,11 @@ export async function createWorker(
       },
       observers: workerObservers(),
     }),
+    // SIGTERM: no new task is polled; activities under way finish, or after the grace time
+    // are cancelled (an n8n call is aborted) and retried on another worker; then run()
+    // resolves. Past the grace time and 10 s more, the worker stops whatever still runs.
+    shutdownGraceTime: settings.shutdownGraceMs ?? SHUTDOWN_GRACE_MS,
+    shutdownForceTime: (settings.shutdownGraceMs ?? SHUTDOWN_GRACE_MS) + 10_000,
     ...settings.limits,
     ...extra,
   });
@@ -129,6 +139,7 @@ async function main() {
     callbackUrl: taskOutcomeCallbackUrl(config.API_PUBLIC_URL),
     n8nCommunicationUrl: config.N8N_COMMUNICATION_WEBHOOK_URL,
     limits: workerLimits(config),
+    shutdownGraceMs: config.WORKER_SHUTDOWN_GRACE_MS,
   });
   // worker.run() handles SIGINT/SIGTERM itself: it drains, then resolves.
   log.info(

@@ -11,6 +11,9 @@ const { worker } = await createWorker({
   taskQueue: env.TEMPORAL_TASK_QUEUE!,
   n8nWebhookUrl: env.N8N_WEBHOOK_URL!,
   callbackUrl: 'http://127.0.0.1:3000/api/task-outcomes',
+  ...(env.WORKER_SHUTDOWN_GRACE_MS
+    ? { shutdownGraceMs: Number(env.WORKER_SHUTDOWN_GRACE_MS) }
+    : {}),
 });
 console.log('worker ready');
 await worker.run();

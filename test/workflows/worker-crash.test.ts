@@ -1,44 +1,21 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { taskExecutions } from '../../db/schema/index.js';
-import { PROJECT_ROOT } from '../../src/config.js';
 import type { businessWorkflow } from '../../workflows/business/workflow.js';
 import { createHarness, LIEN_SEARCH_ROWS, rowCounts, type Harness } from '../helpers/business.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { completeAll } from '../helpers/n8n-stand-in.js';
 import { bundleWorkflows } from '../helpers/temporal.js';
 import { eventually } from '../helpers/wait.js';
+import { startWorkerProcess } from '../helpers/worker-process.js';
 
 let t: TestDatabase;
 let h: Harness;
 let release: (() => void) | undefined;
 let holdNext = true;
 
-function startWorkerProcess(): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(PROJECT_ROOT, 'test/support/worker-process.ts')],
-    {
-      cwd: PROJECT_ROOT,
-      env: {
-        ...process.env,
-        DATABASE_URL: t.url,
-        TEMPORAL_ADDRESS: inject('temporalAddress'),
-        TEMPORAL_TASK_QUEUE: h.taskQueue,
-        N8N_WEBHOOK_URL: h.standIn.url,
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (d: Buffer) => {
-      if (d.toString().includes('worker ready')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`worker process exited with ${code}`)));
-  });
-}
+const startWorker = () =>
+  startWorkerProcess({ databaseUrl: t.url, taskQueue: h.taskQueue, n8nWebhookUrl: h.standIn.url });
 
 beforeAll(async () => {
   t = await createTestDatabase();
@@ -64,7 +41,7 @@ describe('a worker killed mid-step', () => {
     'is replaced, the step is redone from history, and no row is written twice',
     { timeout: 120_000 },
     async () => {
-      let worker = await startWorkerProcess();
+      let worker = await startWorker();
       const { rowId, workflowId } = await h.start('MUNICIPAL_LIEN_SEARCH');
       await eventually('portal_access in flight', () => release !== undefined);
       const before = await rowCounts(t, rowId);
@@ -72,7 +49,7 @@ describe('a worker killed mid-step', () => {
       worker.kill('SIGKILL');
       await new Promise((r) => worker.once('exit', r));
       release!(); // the held dispatch answers now; whichever worker is up takes the outcome
-      worker = await startWorkerProcess();
+      worker = await startWorker();
       try {
         const result = await h.client.workflow
           .getHandle<typeof businessWorkflow>(workflowId)
