@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { bundleWorkflowCode } from '@temporalio/worker';
 
 // `npm run build`: what the Docker image runs, in dist/ (`node dist/src/worker.js`,
@@ -11,6 +12,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 //   dist/db/migrations                                   the SQL migrations (db/migrate.ts)
 //   dist/workflow-bundle.js                              the prebuilt workflow bundle (src/worker.ts)
 //   dist/console/dist                                    the HIL console (src/api/console/router.ts)
+// `npm run build -- --out-dir <dir>` builds the same into <dir> (the tests build in a temporary one).
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DIST = path.join(ROOT, 'dist');
@@ -29,17 +31,18 @@ function node(script: string, args: string[]): void {
   });
 }
 
-export async function build(): Promise<void> {
-  fs.rmSync(DIST, { recursive: true, force: true });
-  await step('compiled TypeScript to dist/', () =>
-    node('node_modules/typescript/bin/tsc', ['-p', 'tsconfig.build.json']),
+export async function build(outDir = DIST): Promise<void> {
+  const out = path.relative(ROOT, outDir);
+  fs.rmSync(outDir, { recursive: true, force: true });
+  await step(`compiled TypeScript to ${out}/`, () =>
+    node('node_modules/typescript/bin/tsc', ['-p', 'tsconfig.build.json', '--outDir', outDir]),
   );
   await step('copied db/migrations', () =>
-    fs.cpSync(path.join(ROOT, 'db/migrations'), path.join(DIST, 'db/migrations'), {
+    fs.cpSync(path.join(ROOT, 'db/migrations'), path.join(outDir, 'db/migrations'), {
       recursive: true,
     }),
   );
-  await step('bundled the workflows into dist/workflow-bundle.js', async () => {
+  await step(`bundled the workflows into ${out}/workflow-bundle.js`, async () => {
     const { code } = await bundleWorkflowCode({
       workflowsPath: path.join(ROOT, 'workflows/index.ts'),
       logger: {
@@ -51,16 +54,16 @@ export async function build(): Promise<void> {
         error: (m: string) => console.error(m),
       },
     });
-    fs.writeFileSync(path.join(DIST, 'workflow-bundle.js'), code);
+    fs.writeFileSync(path.join(outDir, 'workflow-bundle.js'), code);
   });
   // Into dist/ directly: console/dist stays the one `npm start` and the tests serve.
-  await step('built the console into dist/console/dist', () =>
+  await step(`built the console into ${out}/console/dist`, () =>
     node('node_modules/vite/bin/vite.js', [
       'build',
       '--config',
       'console/vite.config.ts',
       '--outDir',
-      path.join(DIST, 'console/dist'),
+      path.join(outDir, 'console/dist'),
       '--emptyOutDir',
       '--logLevel',
       'warn',
@@ -69,7 +72,8 @@ export async function build(): Promise<void> {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  build().catch((err: unknown) => {
+  const { values } = parseArgs({ options: { 'out-dir': { type: 'string' } } });
+  build(values['out-dir'] ? path.resolve(values['out-dir']) : DIST).catch((err: unknown) => {
     console.error(`[build] ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     process.exit(1);
   });

@@ -50,11 +50,15 @@ async function stop(started: Started): Promise<number | null> {
 }
 
 beforeAll(() => {
-  execFileSync('npm', ['run', 'build'], { cwd: PROJECT_ROOT, stdio: 'pipe', timeout: 300_000 });
   // The runtime stage of the Dockerfile: dist/ and package.json (it says ESM) beside the
-  // dependencies; no sources, no workflows/*.ts, no console/dist at the root.
+  // dependencies; no sources, no workflows/*.ts, no console/dist at the root. Built by the
+  // Dockerfile's `npm run build`, into a temporary folder rather than the checkout's dist/.
   app = fs.mkdtempSync(path.join(os.tmpdir(), 'rexera-image-'));
-  fs.cpSync(path.join(PROJECT_ROOT, 'dist'), path.join(app, 'dist'), { recursive: true });
+  execFileSync('npm', ['run', 'build', '--', '--out-dir', path.join(app, 'dist')], {
+    cwd: PROJECT_ROOT,
+    stdio: 'pipe',
+    timeout: 300_000,
+  });
   fs.copyFileSync(path.join(PROJECT_ROOT, 'package.json'), path.join(app, 'package.json'));
   fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(app, 'node_modules'));
 }, 300_000);
