@@ -161,6 +161,23 @@ describe('docker-compose.yml', () => {
     expect(serviceEnv(services['n8n-import']!)).toEqual(n8n);
   });
 
+  it("parses each job's script as POSIX shell (sh -n, after compose's $$ unescaping)", () => {
+    const jobs = Object.entries(services).filter(
+      ([, service]) => (service.entrypoint as string[] | undefined)?.[0] === '/bin/sh',
+    );
+    expect(jobs.map(([name]) => name).sort()).toEqual(
+      ['n8n-import', 'postgres-setup', 'temporal-schema', 'temporal-setup'].sort(),
+    );
+    for (const [name, service] of jobs) {
+      expect(service.command, name).toHaveLength(1);
+      expect(
+        () => execFileSync('sh', ['-n', '-c', service.command![0]!], { stdio: 'pipe' }),
+        name,
+      ).not.toThrow();
+    }
+    expect(() => execFileSync('sh', ['-n', '-c', 'if then fi'], { stdio: 'pipe' })).toThrow();
+  });
+
   it('gives n8n every definition of n8n/ and every variable the definitions read', () => {
     const mounted = (services['n8n-import']!.volumes ?? [])
       .map((v) => v.split(':'))
