@@ -37,6 +37,7 @@ export default tseslint.config(
       '.data/',
       '.test-data/',
       'coverage/',
+      'dist/',
       'n8n/node_modules/',
       'db/migrations/',
       '.scratch/',
