@@ -1,15 +1,11 @@
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { parse as parseYaml } from 'yaml';
 import { PROJECT_ROOT } from '../../src/config.js';
 
 // Reading docker-compose.yml, .env.example and .dockerignore the way Docker does, for the
 // deployment tests (no Docker engine runs here).
-
-const require = createRequire(import.meta.url);
-
-/** js-yaml (4.x, in node_modules through ESLint); it has no types of its own. */
-const yaml = require('js-yaml') as { load(text: string): unknown };
 
 export interface ValidationError {
   instancePath: string;
@@ -22,16 +18,9 @@ interface Validator {
 
 /**
  * A validator for the Compose specification's JSON schema (test/deploy/compose-spec.json,
- * draft 2020-12). Ajv 8 has the 2020-12 dialect; the top-level `ajv` is ESLint's 6, so this
- * takes the Ajv 8 that ajv-formats depends on.
+ * draft 2020-12, which Ajv 8 reads).
  */
 export function composeSchemaValidator(): Validator {
-  const fromAjvFormats = createRequire(require.resolve('ajv-formats'));
-  const Ajv2020 = (
-    fromAjvFormats('ajv/dist/2020') as {
-      default: new (opts: object) => { compile(schema: object): Validator };
-    }
-  ).default;
   const schema = JSON.parse(
     fs.readFileSync(path.join(PROJECT_ROOT, 'test/deploy/compose-spec.json'), 'utf8'),
   ) as object;
@@ -132,9 +121,10 @@ export interface ComposeFile {
 
 /** docker-compose.yml as read (anchors and merge keys resolved), before interpolation. */
 export function rawCompose(): ComposeFile {
-  return yaml.load(
-    fs.readFileSync(path.join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8'),
-  ) as ComposeFile;
+  // Compose resolves YAML merge keys (`<<: *anchor`), which YAML 1.2 leaves to the reader.
+  return parseYaml(fs.readFileSync(path.join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8'), {
+    merge: true,
+  }) as ComposeFile;
 }
 
 /** docker-compose.yml with .env.example's values, as `docker compose config` would see it. */
