@@ -209,39 +209,50 @@ describe('the HIL console', () => {
     expect(await seriousViolations(morgan)).toEqual([]);
   });
 
-  it('lets a manager put an escalation on hold for a third party: the SLA board shows the clock stopped, and why', async () => {
-    const title = `Payoff ${randomUUID().slice(0, 8)}, 9 Oak Ave`;
-    const id = await createPayoff(title);
-    const morgan = await signedIn('manager');
-    const row = morgan.locator('article').filter({ hasText: title });
-    await row.waitFor({ timeout: 20_000 });
-    await row.getByRole('button', { name: 'Hold for third party' }).click();
-    // The workflow stops the clock; the queue says so once it has.
-    await eventually('the queue to show the clock stopped', async () => {
-      await morgan.reload();
-      return (await row.getByTestId('sla-paused').count()) > 0 ? true : undefined;
-    });
-    expect(await row.getByTestId('sla-paused').innerText()).toContain('on hold for a third party');
+  it(
+    'lets a manager put an escalation on hold for a third party: the SLA board shows the clock stopped, and why',
+    { timeout: 150_000 },
+    async () => {
+      const title = `Payoff ${randomUUID().slice(0, 8)}, 9 Oak Ave`;
+      const id = await createPayoff(title);
+      const morgan = await signedIn('manager');
+      const row = morgan.locator('article').filter({ hasText: title });
+      await row.waitFor({ timeout: 20_000 });
+      await row.getByRole('button', { name: 'Hold for third party' }).click();
+      // The workflow stops the clock; the queue says so once it has.
+      // (Reloading under a loaded CI machine takes seconds: a generous bound.)
+      await eventually(
+        'the queue to show the clock stopped',
+        async () => {
+          await morgan.reload();
+          return (await row.getByTestId('sla-paused').count()) > 0 ? true : undefined;
+        },
+        60_000,
+      );
+      expect(await row.getByTestId('sla-paused').innerText()).toContain(
+        'on hold for a third party',
+      );
 
-    await morgan.goto(`${api.url}/console/sla`);
-    const item = morgan
-      .getByRole('listitem')
-      .filter({ has: morgan.locator(`a[href$="/workflows/${id}"]`) });
-    await item.waitFor({ timeout: 15_000 });
-    expect(await item.getByTestId('paused').innerText()).toMatch(
-      /paused: on hold for a third party .*used \d+ min, \d+ h \d+ min left \(working hours, Platform default\)/,
-    );
-    await screenshot(morgan, 'sla-board-paused-1280');
-    expect(await seriousViolations(morgan)).toEqual([]);
+      await morgan.goto(`${api.url}/console/sla`);
+      const item = morgan
+        .getByRole('listitem')
+        .filter({ has: morgan.locator(`a[href$="/workflows/${id}"]`) });
+      await item.waitFor({ timeout: 15_000 });
+      expect(await item.getByTestId('paused').innerText()).toMatch(
+        /paused: on hold for a third party .*used \d+ min, \d+ h \d+ min left \(working hours, Platform default\)/,
+      );
+      await screenshot(morgan, 'sla-board-paused-1280');
+      expect(await seriousViolations(morgan)).toEqual([]);
 
-    // Lifted: the clock runs again, counting down to its next level.
-    await morgan.goto(`${api.url}/console/`);
-    await row.getByRole('button', { name: 'Lift hold' }).click();
-    await morgan.goto(`${api.url}/console/sla`);
-    await eventually('the clock to run again', async () => {
-      await morgan.reload();
-      const text = await item.innerText().catch(() => '');
-      return /YELLOW in \d+:\d{2}:\d{2}/.test(text) ? true : undefined;
-    });
-  });
+      // Lifted: the clock runs again, counting down to its next level.
+      await morgan.goto(`${api.url}/console/`);
+      await row.getByRole('button', { name: 'Lift hold' }).click();
+      await morgan.goto(`${api.url}/console/sla`);
+      await eventually('the clock to run again', async () => {
+        await morgan.reload();
+        const text = await item.innerText().catch(() => '');
+        return /YELLOW in \d+:\d{2}:\d{2}/.test(text) ? true : undefined;
+      });
+    },
+  );
 });
