@@ -1,17 +1,13 @@
 import { fileURLToPath } from 'node:url';
-import {
-  DefaultLogger,
-  NativeConnection,
-  Runtime,
-  Worker,
-  type WorkerOptions,
-} from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { DatabaseObservers } from '../activities/database.js';
 import { createActivities } from '../activities/index.js';
+import { businessLogAttributes } from '../activities/logging.js';
 import { createPool } from '../db/client.js';
 import { getConfig } from './config.js';
-import { createLogger } from './log.js';
+import { createLogger, temporalLogger } from './log.js';
 import { runIfMain } from './main.js';
+import { tracingFromConfig, tracingWorkerOptions, type Tracing } from './tracing.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -27,6 +23,8 @@ export interface WorkerSettings {
   n8nCommunicationUrl?: string;
   /** Bounds of the worker (see the WORKER_* settings); SDK defaults where absent. */
   limits?: WorkerLimits;
+  /** OpenTelemetry tracing, when on: workflow and activity spans, continuing the client's. */
+  tracing?: Tracing;
 }
 
 export interface WorkerLimits {
@@ -71,6 +69,7 @@ export async function createWorker(
 ): Promise<{ worker: Worker; close: () => Promise<void> }> {
   const pool = createPool(settings.databaseUrl);
   const connection = await NativeConnection.connect({ address: settings.temporalAddress });
+  const traced = settings.tracing ? await tracingWorkerOptions(settings.tracing) : undefined;
   const worker = await Worker.create({
     connection,
     namespace: settings.namespace,
@@ -85,6 +84,11 @@ export async function createWorker(
       },
       observers: workerObservers(),
     }),
+    interceptors: {
+      workflowModules: traced?.workflowModules,
+      activity: [businessLogAttributes, ...(traced?.activity ?? [])],
+    },
+    ...(traced ? { sinks: traced.sinks } : {}),
     ...settings.limits,
     ...extra,
   });
@@ -100,9 +104,14 @@ export async function createWorker(
 async function main() {
   const config = getConfig();
   const log = createLogger('worker');
-  // The SDK's INFO level prints the whole workflow bundle report; keep it for LOG_LEVEL=debug.
   Runtime.install({
-    logger: new DefaultLogger(config.LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN'),
+    // The SDK's lines (with workflowId, runId, activityType...) and our workflows' and
+    // activities' into our log. The SDK's own INFO prints the whole workflow bundle report:
+    // its worker and core lines show from WARN, all of them with LOG_LEVEL=debug.
+    logger: temporalLogger(
+      createLogger('temporal'),
+      config.LOG_LEVEL === 'debug' ? 'debug' : 'warn',
+    ),
     // The SDK's own metrics (workflow task latency, cache size, slots, ...) and ours, on one
     // Prometheus endpoint.
     ...(config.WORKER_METRICS_PORT
@@ -120,6 +129,7 @@ async function main() {
       'DATABASE_URL, TEMPORAL_ADDRESS and N8N_WEBHOOK_URL must be set (`npm start` sets them all).',
     );
   }
+  const tracing = await tracingFromConfig(config, 'rexera-worker');
   const { worker, close } = await createWorker({
     databaseUrl: config.DATABASE_URL,
     temporalAddress: config.TEMPORAL_ADDRESS,
@@ -129,6 +139,7 @@ async function main() {
     callbackUrl: taskOutcomeCallbackUrl(config.API_PUBLIC_URL),
     n8nCommunicationUrl: config.N8N_COMMUNICATION_WEBHOOK_URL,
     limits: workerLimits(config),
+    tracing,
   });
   // worker.run() handles SIGINT/SIGTERM itself: it drains, then resolves.
   log.info(
@@ -136,6 +147,7 @@ async function main() {
   );
   await worker.run();
   await close();
+  await tracing?.shutdown();
   log.info('stopped');
 }
 
