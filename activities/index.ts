@@ -5,6 +5,7 @@ import {
   type DatabaseActivities,
   type DatabaseObservers,
 } from './database.js';
+import { activityLog } from './logging.js';
 import { createN8nActivities, type DispatchRequest, type N8nDeps } from './n8n.js';
 
 /** One database write, named, to be made later in order with others (see writeAll). */
@@ -60,12 +61,28 @@ export function createActivities(deps: ActivityDeps) {
         try {
           await writeAll(writes);
         } catch (err) {
+          activityLog()?.warn(
+            'the writes before a dispatch failed: the workflow makes them apart',
+            {
+              taskExecutionId: dispatch.taskExecutionId,
+              err,
+            },
+          );
           throw new WritesFailedError(
             `The writes before dispatching task ${dispatch.taskExecutionId} failed: ${String(err)}`,
           );
         }
       }
-      return n8n.dispatchTask(dispatch);
+      const answer = await n8n.dispatchTask(dispatch);
+      activityLog()?.info('task dispatched to n8n', {
+        taskExecutionId: dispatch.taskExecutionId,
+        workflowRowId: dispatch.workflowId,
+        taskType: dispatch.taskType,
+        agent: dispatch.agent,
+        taskAttempt: dispatch.attempt,
+        status: answer.status,
+      });
+      return answer;
     },
   };
 }

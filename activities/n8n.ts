@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { z } from 'zod';
+import { activityLog } from './logging.js';
 
 /** n8n (or whatever sits at the webhook) refused the dispatch for good: a 4xx. */
 export class DispatchRejectedError extends Error {
@@ -138,6 +139,12 @@ export function createN8nActivities(deps: N8nDeps) {
           `n8n's answer for ${what} names no providerMessageId: ${text.slice(0, 500)}`,
         );
       }
+      activityLog()?.info('communication sent through n8n', {
+        communicationId: request.communicationId,
+        taskExecutionId: request.taskExecutionId,
+        channel: request.channel,
+        providerMessageId: parsed.data.providerMessageId,
+      });
       return { providerMessageId: parsed.data.providerMessageId };
     },
   };

@@ -130,6 +130,18 @@ const configSchema = z.object({
   AGENT_SIMULATOR_URL: optionalUrl,
   /** Where operators open the Temporal Web UI (the console links each workflow to it). */
   TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233'),
+  /**
+   * How our processes write their logs: `json` (one object a line: what a log shipper reads)
+   * or `text` (`[name] message {fields}`, for a terminal). Unset: json in production, else text.
+   */
+  LOG_FORMAT: z.enum(['json', 'text']).optional(),
+  /**
+   * An OpenTelemetry collector's OTLP/HTTP base address (traces go to `<this>/v1/traces`).
+   * Unset: no tracing at all.
+   */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+  /** The traces' service.name; unset: `rexera-api` for the API, `rexera-worker` for the worker. */
+  OTEL_SERVICE_NAME: z.string().trim().min(1).optional(),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>> & {

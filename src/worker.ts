@@ -1,18 +1,14 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import {
-  DefaultLogger,
-  NativeConnection,
-  Runtime,
-  Worker,
-  type WorkerOptions,
-} from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { DatabaseObservers } from '../activities/database.js';
 import { createActivities } from '../activities/index.js';
+import { businessLogAttributes } from '../activities/logging.js';
 import { createPool } from '../db/client.js';
 import { getConfig } from './config.js';
-import { createLogger } from './log.js';
+import { createLogger, temporalLogger } from './log.js';
 import { runIfMain } from './main.js';
+import { tracingFromConfig, tracingWorkerOptions, type Tracing } from './tracing.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 /**
@@ -36,6 +32,8 @@ export interface WorkerSettings {
   limits?: WorkerLimits;
   /** WORKER_SHUTDOWN_GRACE_MS: on shutdown, how long activities under way may take. */
   shutdownGraceMs?: number;
+  /** OpenTelemetry tracing, when on: workflow and activity spans, continuing the client's. */
+  tracing?: Tracing;
 }
 
 /** WORKER_SHUTDOWN_GRACE_MS's default, for workers built without the configuration. */
@@ -83,6 +81,7 @@ export async function createWorker(
 ): Promise<{ worker: Worker; close: () => Promise<void> }> {
   const pool = createPool(settings.databaseUrl);
   const connection = await NativeConnection.connect({ address: settings.temporalAddress });
+  const traced = settings.tracing ? await tracingWorkerOptions(settings.tracing) : undefined;
   const worker = await Worker.create({
     connection,
     namespace: settings.namespace,
@@ -104,6 +103,11 @@ export async function createWorker(
     // resolves. Past the grace time and 10 s more, the worker stops whatever still runs.
     shutdownGraceTime: settings.shutdownGraceMs ?? SHUTDOWN_GRACE_MS,
     shutdownForceTime: (settings.shutdownGraceMs ?? SHUTDOWN_GRACE_MS) + 10_000,
+    interceptors: {
+      workflowModules: traced?.workflowModules,
+      activity: [businessLogAttributes, ...(traced?.activity ?? [])],
+    },
+    ...(traced ? { sinks: traced.sinks } : {}),
     ...settings.limits,
     ...extra,
   });
@@ -119,9 +123,14 @@ export async function createWorker(
 async function main() {
   const config = getConfig();
   const log = createLogger('worker');
-  // The SDK's INFO level prints the whole workflow bundle report; keep it for LOG_LEVEL=debug.
   Runtime.install({
-    logger: new DefaultLogger(config.LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN'),
+    // The SDK's lines (with workflowId, runId, activityType...) and our workflows' and
+    // activities' into our log. The SDK's own INFO prints the whole workflow bundle report:
+    // its worker and core lines show from WARN, all of them with LOG_LEVEL=debug.
+    logger: temporalLogger(
+      createLogger('temporal'),
+      config.LOG_LEVEL === 'debug' ? 'debug' : 'warn',
+    ),
     // The SDK's own metrics (workflow task latency, cache size, slots, ...) and ours, on one
     // Prometheus endpoint.
     ...(config.WORKER_METRICS_PORT
@@ -139,6 +148,7 @@ async function main() {
       'DATABASE_URL, TEMPORAL_ADDRESS and N8N_WEBHOOK_URL must be set (`npm start` sets them all).',
     );
   }
+  const tracing = await tracingFromConfig(config, 'rexera-worker');
   const { worker, close } = await createWorker({
     databaseUrl: config.DATABASE_URL,
     temporalAddress: config.TEMPORAL_ADDRESS,
@@ -149,6 +159,7 @@ async function main() {
     n8nCommunicationUrl: config.N8N_COMMUNICATION_WEBHOOK_URL,
     limits: workerLimits(config),
     shutdownGraceMs: config.WORKER_SHUTDOWN_GRACE_MS,
+    tracing,
   });
   // worker.run() handles SIGINT/SIGTERM itself: it drains, then resolves.
   log.info(
@@ -156,6 +167,7 @@ async function main() {
   );
   await worker.run();
   await close();
+  await tracing?.shutdown();
   log.info('stopped');
 }
 

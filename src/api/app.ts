@@ -10,9 +10,12 @@ import { eventsRouter } from './events/router.js';
 import { healthRouter } from './health/router.js';
 import type { HealthService } from './health/service.js';
 import { devRouter } from './dev/router.js';
+import type { Tracer } from '@opentelemetry/api';
+import { createLogger, type Logger } from '../log.js';
 import { createMetrics } from './metrics.js';
 import { errorHandler, notFound, requestDeadline, requireJson } from './middleware.js';
 import { openApiDocument } from './openapi.js';
+import { requestContext } from './request-context.js';
 import { workflowsRouter } from './workflows/router.js';
 
 const BODY_LIMIT = '256kb';
@@ -27,10 +30,16 @@ export function createApp(
     console?: ConsoleSettings;
     /** The dev login's signing secret (and the agent simulator), when DEV_LOGIN is on. */
     devLogin?: { jwtSecret: string; agentSimulatorUrl?: string };
+    /** The API's logger: each request gets a child of it and its completion line. */
+    logger?: Logger;
+    /** With tracing on: a span per request, parent of the Temporal client's spans. */
+    tracer?: Tracer;
   },
 ): Express {
   const app = express();
   app.disable('x-powered-by');
+  const requests = requestContext(deps.logger ?? createLogger('api'), deps.tracer);
+  app.use(requests.begin);
   const metrics = createMetrics(deps.pool);
   app.use(metrics.observe);
   app.use(requestDeadline(deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS));
@@ -60,6 +69,7 @@ export function createApp(
       },
     }),
   );
+  app.use(requests.resume);
   app.use(authenticate(deps));
   if (deps.devLogin) app.use(devRouter(deps, deps.devLogin));
   app.use(authRouter(deps));

@@ -3,6 +3,7 @@ import { isDatabaseUnavailable } from '../../db/client.js';
 import { MessageRejectedError, TemporalUnavailableError } from '../clients/business-workflows.js';
 import type { RejectionType } from '../../workflows/business/messages.js';
 import { AppError, type AppErrorCode } from './errors.js';
+import { requestLog } from './request-context.js';
 
 /** Retry-After (seconds) of every 503: a dependency is down, try again in a moment. */
 export const RETRY_AFTER_SECONDS = 5;
@@ -39,8 +40,14 @@ export const notFound: RequestHandler = (req, _res, next) => {
 };
 
 /** The one place where errors become HTTP answers: `{ error: { code, message, details } }`. */
-export function errorHandler(log: (msg: string) => void): ErrorRequestHandler {
+export function errorHandler(fallbackLog: (msg: string) => void): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
+    // On the request's own logger (its requestId on the line) when it has one.
+    const log = (message: string) => {
+      const own = requestLog(res);
+      if (own) own.error(message);
+      else fallbackLog(message);
+    };
     if (res.headersSent) {
       // Answered already (the request's deadline passed): what the handler did next is moot.
       if (!(err instanceof DeadlineExceededError) && !isHeadersSentError(err)) {

@@ -1,13 +1,16 @@
 import type { Server } from 'node:http';
+import { trace } from '@opentelemetry/api';
 import { Client, Connection } from '@temporalio/client';
 import { APPLICATION_NAMES, createPool } from '../../db/client.js';
 import { getConfig } from '../config.js';
-import { createLogger } from '../log.js';
+import { createLogger, type Logger } from '../log.js';
 import { runIfMain } from '../main.js';
+import { tracingClientInterceptors, tracingFromConfig, type Tracing } from '../tracing.js';
 import { createApp } from './app.js';
 import { createJwtVerifier } from './auth/jwt.js';
 import { createEventHub } from './events/hub.js';
 import { createHealthService } from './health/service.js';
+import { workflowIdRecorder } from './request-context.js';
 
 export interface ApiSettings {
   databaseUrl: string;
@@ -38,6 +41,10 @@ export interface ApiSettings {
   temporalUiUrl?: string;
   /** AGENT_SIMULATOR_URL: with DEV_LOGIN, the console can start a demo escalation. */
   agentSimulatorUrl?: string;
+  /** The API's logger (default: `api`, as LOG_LEVEL and LOG_FORMAT say). */
+  logger?: Logger;
+  /** OpenTelemetry tracing, when on: request spans and the Temporal client's spans. */
+  tracing?: Tracing;
 }
 
 /** The API's database bounds when its settings do not say (the config's defaults). */
@@ -49,7 +56,7 @@ const API_DB_DEFAULTS = {
 
 /** Starts the API; resolves once it listens. `close` stops it and what it holds. */
 export async function startApi(settings: ApiSettings) {
-  const log = createLogger('api');
+  const log = settings.logger ?? createLogger('api');
   const connectTimeoutMs = settings.dbConnectTimeoutMs ?? API_DB_DEFAULTS.connectTimeoutMs;
   // Every wait on PostgreSQL is bounded: a down or frozen server is a quick 503, not a hang.
   const pool = createPool(settings.databaseUrl, 10, {
@@ -65,9 +72,20 @@ export async function startApi(settings: ApiSettings) {
   const connection = Connection.lazy({ address: settings.temporalAddress, interceptors: [] });
   const hub = createEventHub(settings.databaseUrl, (m) => log.warn(m), { connectTimeoutMs });
   hub.start();
+  const temporal = new Client({
+    connection,
+    namespace: settings.namespace,
+    interceptors: {
+      workflow: [
+        // Each request's log line names the workflows it touched.
+        workflowIdRecorder,
+        ...(settings.tracing ? await tracingClientInterceptors() : []),
+      ],
+    },
+  });
   const app = createApp({
     pool,
-    temporal: new Client({ connection, namespace: settings.namespace }),
+    temporal,
     verifyJwt: createJwtVerifier(settings.jwtSecret),
     hmac: { secret: settings.n8nHmacSecret, toleranceSeconds: settings.hmacToleranceSeconds },
     taskQueue: settings.taskQueue,
@@ -86,6 +104,8 @@ export async function startApi(settings: ApiSettings) {
       ? { jwtSecret: settings.jwtSecret, agentSimulatorUrl: settings.agentSimulatorUrl }
       : undefined,
     log: (m) => log.error(m),
+    logger: log,
+    tracer: settings.tracing ? trace.getTracer('rexera-api') : undefined,
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(settings.port, settings.host, () => resolve(s));
@@ -128,6 +148,7 @@ async function main() {
       'DATABASE_URL, TEMPORAL_ADDRESS, JWT_SECRET and N8N_HMAC_SECRET must be set (`npm start` sets them all).',
     );
   }
+  const tracing = await tracingFromConfig(config, 'rexera-api');
   const api = await startApi({
     databaseUrl: DATABASE_URL,
     temporalAddress: TEMPORAL_ADDRESS,
@@ -148,19 +169,26 @@ async function main() {
     devLogin: config.DEV_LOGIN,
     temporalUiUrl: config.TEMPORAL_UI_URL,
     agentSimulatorUrl: config.AGENT_SIMULATOR_URL,
+    logger: log,
+    tracing,
   }).catch((err: unknown) => {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new Error(`Port ${config.PORT} (API) is already in use; set PORT to another port.`);
     }
     throw err;
   });
-  log.info(`listening on http://${config.HOST}:${config.PORT}`);
+  log.info(`listening on http://${config.HOST}:${config.PORT}`, {
+    tracing: tracing ? config.OTEL_EXPORTER_OTLP_ENDPOINT : undefined,
+  });
   const stop = () => {
     log.info('stopping');
-    api.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    api
+      .close()
+      .then(() => tracing?.shutdown())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

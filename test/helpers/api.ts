@@ -3,6 +3,7 @@ import { inject } from 'vitest';
 import { sign, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../src/api/auth/hmac.js';
 import { mintToken } from '../../src/api/auth/jwt.js';
 import { startApi, type ApiSettings } from '../../src/api/server.js';
+import { createLogger } from '../../src/log.js';
 import { getFreePort } from '../../src/dev/ports.js';
 
 /** Secrets made for this test run only. */
@@ -24,6 +25,8 @@ export async function startTestApi(overrides: Partial<ApiSettings> & { databaseU
     n8nHmacSecret: TEST_SECRETS.n8nHmacSecret,
     hmacToleranceSeconds: 300,
     updateTimeoutMs: 5_000,
+    // A line per request would drown the tests' output: warnings and errors only.
+    logger: createLogger('api', { level: 'warn' }),
     ...overrides,
   });
   return { ...api, url: `http://127.0.0.1:${port}` };
