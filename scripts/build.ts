@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 
 // `npm run build`: what the Docker image runs, in dist/ (`node dist/src/worker.js`,
 // `node dist/src/api/server.js`, `node dist/db/migrate.js`). The compiled code finds its
@@ -45,14 +45,8 @@ export async function build(outDir = DIST): Promise<void> {
   await step(`bundled the workflows into ${out}/workflow-bundle.js`, async () => {
     const { code } = await bundleWorkflowCode({
       workflowsPath: path.join(ROOT, 'workflows/index.ts'),
-      logger: {
-        log: () => undefined,
-        trace: () => undefined,
-        debug: () => undefined,
-        info: () => undefined,
-        warn: (m: string) => console.warn(m),
-        error: (m: string) => console.error(m),
-      },
+      // Its warnings and errors only (INFO is webpack's whole report).
+      logger: new DefaultLogger('WARN'),
     });
     fs.writeFileSync(path.join(outDir, 'workflow-bundle.js'), code);
   });

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, tokenFor } from '../helpers/api.js';
+import { openEventStream, startTestApi, tokenFor } from '../helpers/api.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { eventually } from '../helpers/wait.js';
 import { seedWorld } from '../helpers/world.js';
@@ -15,18 +15,6 @@ beforeAll(async () => {
   world = await seedWorld(t.db);
 });
 afterAll(() => t.drop());
-
-/** An open event stream: what it has received so far, and whether the server ended it. */
-function openStream(url: string, token: string) {
-  const seen = { text: '', ended: false };
-  const req = http.get(`${url}/api/events?access_token=${token}`, (res) => {
-    res.setEncoding('utf8');
-    res.on('data', (chunk: string) => (seen.text += chunk));
-    res.on('end', () => (seen.ended = true));
-  });
-  req.on('error', () => undefined);
-  return seen;
-}
 
 /** A request whose body is only half sent: it stays under way until `finish` sends the rest. */
 function halfSentRequest(url: string, token: string, clientId: string) {
@@ -66,7 +54,7 @@ describe('a graceful stop of the API', () => {
   it('tells event streams to reconnect, lets a request under way finish, and takes no new one', async () => {
     const api = await startTestApi({ databaseUrl: t.url });
     const token = await tokenFor(world.people.hil);
-    const stream = openStream(api.url, token);
+    const stream = openEventStream(`${api.url}/api/events`, token);
     await eventually('the stream to be ready', async () =>
       Promise.resolve(stream.text.includes('event: ready') ? true : undefined),
     );

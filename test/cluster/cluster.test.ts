@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import http from 'node:http';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
@@ -14,6 +13,7 @@ import { WORKFLOW_TYPES } from '../../workflows/vocabulary.js';
 import { checkRows, everyOneMoved, startBatch } from '../faults/batch.js';
 import { withFault } from '../faults/scenario.js';
 import { progress, useFaultStack, type FaultStack } from '../faults/stack.js';
+import { openEventStream } from '../helpers/api.js';
 import { insertLegacyRow } from '../helpers/legacy.js';
 import { eventually } from '../helpers/wait.js';
 
@@ -230,7 +230,7 @@ describe('the stack on the production Temporal server, scaled out', () => {
       expect(created.status).toBe(201);
       const { workflow } = (await created.json()) as { workflow: { id: string } };
       // The stream on the second instance; n8n posts the outcomes to the first (its callback).
-      const events = openStream(`${second}/api/workflows/${workflow.id}/events`, s.token);
+      const events = openEventStream(`${second}/api/workflows/${workflow.id}/events`, s.token);
       try {
         await eventually(
           'a completed task seen on the second instance',
@@ -290,15 +290,3 @@ describe('two launchers, deploy jobs or replicas starting at once', () => {
     expect(await ensureSearchAttributes(s.temporalAddress, namespace)).toEqual([]);
   });
 });
-
-/** An open server-sent event stream: the text received so far. */
-function openStream(url: string, token: string) {
-  const seen = { text: '', close: () => undefined as void };
-  const req = http.get(url, { headers: { authorization: `Bearer ${token}` } }, (res) => {
-    res.setEncoding('utf8');
-    res.on('data', (chunk: string) => (seen.text += chunk));
-  });
-  req.on('error', () => undefined);
-  seen.close = () => void req.destroy();
-  return seen;
-}

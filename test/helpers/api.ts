@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
 import { inject } from 'vitest';
 import { sign, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../src/api/auth/hmac.js';
 import { mintToken } from '../../src/api/auth/jwt.js';
@@ -77,4 +78,20 @@ export async function call(
     status: res.status,
     body: json as Record<string, unknown> & { error?: { code: string; message: string } },
   };
+}
+
+/**
+ * An open server-sent event stream (`url` is the stream's whole URL): what it has received so
+ * far, whether the server ended it, and `close()`.
+ */
+export function openEventStream(url: string, token: string) {
+  const seen = { text: '', ended: false, close: () => undefined as void };
+  const req = http.get(url, { headers: { authorization: `Bearer ${token}` } }, (res) => {
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => (seen.text += chunk));
+    res.on('end', () => (seen.ended = true));
+  });
+  req.on('error', () => undefined);
+  seen.close = () => void req.destroy();
+  return seen;
 }
